@@ -1,0 +1,34 @@
+/**
+ * Test fixture models, generated on first use (deterministic, ~0.5 MB) into .cache/models/. Safe under the
+ * parallel test runner: each file is written to a temporary name and renamed into place.
+ */
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { TINY_SHAPE, writeGlm4Model, type Glm4Shape } from "./gguf/glm4Model";
+
+export const FIXTURE_SHAPES = {
+    tiny: TINY_SHAPE,
+    "tiny-f16": { ...TINY_SHAPE, weights: "f16" },
+    "tiny-codegeex": { ...TINY_SHAPE, codeGeexTokens: true },
+    "tiny-norope": { ...TINY_SHAPE, ropeDimensionCount: null },
+} satisfies Record<string, Glm4Shape>;
+export type FixtureName = keyof typeof FIXTURE_SHAPES;
+
+export const REPO_ROOT = path.resolve(__dirname, "..", "..");
+export const MODELS_DIR = path.join(REPO_ROOT, ".cache", "models");
+
+export function fixtureModelPath(name: FixtureName = "tiny"): string {
+    const file = path.join(MODELS_DIR, `${name}.gguf`);
+    if (fs.existsSync(file)) return file;
+    fs.mkdirSync(MODELS_DIR, { recursive: true });
+    const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
+    writeGlm4Model(tmp, FIXTURE_SHAPES[name]);
+    fs.renameSync(tmp, file);
+    return file;
+}
+
+/** Threads for tests: the real core count (node-llama-cpp's default of 4 on 2 cores is ~500x slower). */
+export function testThreads(): number {
+    return Math.max(1, Math.min(2, os.availableParallelism()));
+}
