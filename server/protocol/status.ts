@@ -18,12 +18,10 @@ export interface ModelStatus {
     error?: string;
     /** When downloading/loading: 0..1. */
     progress?: number;
-    /** Last inline completion: server-side latency in ms and generation speed. */
-    lastCompletion?: { latencyMs: number; tokensPerSecond: number; generatedTokens: number; reusedPromptTokens: number; evaluatedPromptTokens: number };
 }
 
 /**
- * The server's model status changed (server -> client). Sent on every state change and after each completion.
+ * The server's model status changed (server -> client). Sent on every state change.
  * Params: ModelStatus. No result.
  */
 export namespace StatusNotification {
