@@ -16,6 +16,8 @@ export interface ServerContext {
     readonly log: Logger;
     /** Where the server may keep files (downloaded models, caches); from initializationOptions.storagePath. */
     readonly storagePath: string;
+    /** Per-workspace storage (chat history), from initializationOptions.workspaceStoragePath; undefined without a workspace. */
+    readonly workspaceStoragePath?: string;
 }
 
 export interface Feature {

@@ -38,9 +38,11 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     const documents = new TextDocuments(TextDocument);
     const settings = new MutableSettingsStore();
     let storagePath = defaultStoragePath();
+    let workspaceStoragePath: string | undefined;
     const partial = {
         connection, documents, settings, log,
         get storagePath(): string { return storagePath; },
+        get workspaceStoragePath(): string | undefined { return workspaceStoragePath; },
     };
     const models = (options.models ?? createModelHost)(partial);
     const context: ServerContext = Object.assign(partial, { models });
@@ -54,8 +56,9 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     };
 
     connection.onInitialize((params): InitializeResult => {
-        const init = (params.initializationOptions ?? {}) as { settings?: unknown; storagePath?: unknown };
+        const init = (params.initializationOptions ?? {}) as { settings?: unknown; storagePath?: unknown; workspaceStoragePath?: unknown };
         if (typeof init.storagePath === "string" && init.storagePath) storagePath = init.storagePath;
+        if (typeof init.workspaceStoragePath === "string" && init.workspaceStoragePath) workspaceStoragePath = init.workspaceStoragePath;
         if (init.settings !== undefined) applyRaw(init.settings, "initializationOptions");
         pullConfiguration = !!params.capabilities.workspace?.configuration;
         let capabilities: ServerCapabilities = { textDocumentSync: TextDocumentSyncKind.Incremental };
