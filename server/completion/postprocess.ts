@@ -24,9 +24,13 @@ export function postprocess(raw: string, ctx: PostprocessContext): string | unde
     t = stripEcho(t, ctx.linePrefix);
     t = t.slice(0, cutByMode(t, { decision: ctx.decision, maxLines: ctx.maxLines }, true).keep);
     t = dropSuffixLines(t, ctx.suffix);
+    const beforeOverlap = t;
     t = trimLineOverlap(t, ctx.lineSuffix);
+    // `{|}` + "\n  a,\n}" -> "\n  a,\n": the suffix's closer goes on its own line, so keep that line break.
+    const keepBreak = t !== beforeOverlap ? /\n([ \t]*)$/.exec(t) : null;
     t = cutUnmatchedCloser(t, ctx.suffix);
     t = t.split("\n").map((l) => l.trimEnd()).join("\n").trimEnd();
+    if (keepBreak && t.trim() !== "") t += `\n${keepBreak[1]}`;
     if (/\s$/.test(ctx.linePrefix) && ctx.linePrefix.trim() !== "" && /^ [^ ]/.test(t)) t = t.slice(1);
     if (t.trim() === "") return undefined;
     if (ctx.suffix.trimStart().startsWith(t.trim())) return undefined;
