@@ -1,0 +1,158 @@
+/**
+ * The VRAM/RAM calculator: what loading a model with a given context needs, split into weights, KV cache,
+ * compute buffers and runtime overhead, on the GPU and in RAM. Pure arithmetic over a `ModelShape`.
+ *
+ * Rules (llama.cpp of node-llama-cpp 3.21.1):
+ * - Weights: repeating layer i is on the GPU when i >= layers - gpuLayers; the output head only when
+ *   gpuLayers > layers (node-llama-cpp's "max" = layers + 1); token embeddings always stay in RAM.
+ * - KV cache: per offloaded layer, context (padded to 256) x sequences x KV heads x (K + V head dims) x bytes
+ *   of the cache type (f16: 2, q8_0: 34/32). GLM-4-32B at f16: 61 x 2 x 128 x 2 x 2 = 61 KiB per token.
+ * - Compute buffer: ggml's allocator keeps the peak of the graph at batch `ubatch` (512): with flash attention
+ *   max(layer phase = f16 KQ mask (ubatch x n_kv x 2) + FFN activations (ubatch x 4 x (3 ffn + 2 embd)),
+ *   output phase = logits (ubatch x 4 x (vocab + 2 embd))); without it the f32 attention scores
+ *   (ubatch x n_kv x heads x 4) and f32 mask dominate. Checked against llama.cpp's own dry-run allocation
+ *   (node-llama-cpp's simulation, CPU backend): within a few KiB on the tiny and the full-width model.
+ * - Partial offload: llama.cpp copies CPU-resident weights of large-batch ops to the GPU ("op offload"), so
+ *   the GPU compute buffer also holds the largest such weight (unmeasured on a GPU here; conservative).
+ * - Runtime overhead: the GPU runtime's own context, library workspaces and pools (CUDA: 384 MiB), not in
+ *   llama.cpp's buffers; calibrated so GLM4.md's H100 measurement (about 20.4 GiB for GLM-4-32B Q4_K_M at
+ *   32K) is reproduced.
+ */
+import { kvBytesPerElement, type KvCacheType } from "./ggml";
+import type { ModelShape } from "./shape";
+
+export const GiB = 1024 ** 3;
+export const MiB = 1024 ** 2;
+export const CONTEXT_PAD = 256;
+export const DEFAULT_UBATCH = 512;
+/** GPU runtime overhead outside llama.cpp's buffers (CUDA context, cuBLAS workspace, memory pool). */
+export const GPU_RUNTIME_OVERHEAD = 384 * MiB;
+/** YaRN factor GLM-4-0414 uses beyond its native context (the model card: 4 x 32K = 128K). */
+export const YARN_FACTOR = 4;
+
+export interface EstimateInput {
+    shape: ModelShape;
+    /** Tokens per sequence, 1 .. 131072 (beyond the native context: YaRN). */
+    contextSize: number;
+    /** KV cache type (default f16). q8_0 needs flash attention. */
+    kvCacheType?: KvCacheType;
+    /** Default true (f16 KV + flash attention is the product default). */
+    flashAttention?: boolean;
+    /** llama.cpp n_gpu_layers: 0 = CPU only; layers + 1 (default) = everything incl. the output head. */
+    gpuLayers?: number;
+    /** Micro-batch for prompt evaluation (default min(512, context x sequences)). */
+    ubatch?: number;
+    /** KV sequences of the context (each holds `contextSize` tokens; default 1). */
+    sequences?: number;
+    /** False for a CPU-only machine: no runtime overhead, everything in RAM. */
+    gpu?: boolean;
+}
+
+export interface MemorySplit { weights: number; kvCache: number; compute: number; overhead: number; total: number }
+
+export interface Estimate {
+    vram: MemorySplit;
+    ram: MemorySplit;
+    /** Context after llama.cpp's padding (per sequence). */
+    contextSize: number;
+    gpuLayers: number;
+    /** Repeating layers on the GPU. */
+    offloadedLayers: number;
+    outputOnGpu: boolean;
+    kvBytesPerToken: number;
+    /** Set beyond the native context: the RoPE scaling needed (YaRN). */
+    yarnFactor?: number;
+}
+
+const pad = (n: number, to: number): number => Math.ceil(n / to) * to;
+
+/** KV bytes per token for one layer. */
+export function kvBytesPerTokenPerLayer(shape: ModelShape, type: KvCacheType = "f16"): number {
+    return shape.kvHeads * (shape.headDimK + shape.headDimV) * kvBytesPerElement(type);
+}
+
+/** Compute-buffer peak for the layers/output held by one device (see the module doc). */
+export function computeBufferBytes(shape: ModelShape, o: { ubatch: number; nKv: number; flashAttention: boolean; layers: boolean; output: boolean }): number {
+    const f32 = 4;
+    let layerPhase = 0;
+    if (o.layers) {
+        const ffnPhase = o.ubatch * f32 * (3 * shape.ffn + 2 * shape.embedding);
+        if (o.flashAttention) layerPhase = o.ubatch * o.nKv * 2 + ffnPhase;
+        else {
+            const scores = o.ubatch * o.nKv * shape.heads * f32 + o.ubatch * o.nKv * f32;
+            const attn = o.ubatch * f32 * (3 * shape.embedding + 2 * shape.heads * shape.headDimK + 2 * shape.kvHeads * shape.headDimK);
+            layerPhase = Math.max(scores + attn, o.ubatch * o.nKv * f32 + ffnPhase);
+        }
+    }
+    const outputPhase = o.output ? o.ubatch * f32 * (shape.vocab + 2 * shape.embedding) : 0;
+    return Math.max(layerPhase, outputPhase);
+}
+
+export function yarnFactorFor(contextSize: number, trainContext: number): number | undefined {
+    return contextSize > trainContext ? YARN_FACTOR : undefined;
+}
+
+export function estimate(input: EstimateInput): Estimate {
+    const { shape } = input;
+    const gpu = input.gpu ?? true;
+    const kvType = input.kvCacheType ?? "f16";
+    const flashAttention = input.flashAttention ?? true;
+    if (kvType !== "f16" && !flashAttention) throw new Error("a quantized KV cache needs flash attention");
+    const sequences = Math.max(1, input.sequences ?? 1);
+    const ctx = pad(Math.max(1, input.contextSize), CONTEXT_PAD);
+    const nKv = ctx * sequences;
+    const ubatch = input.ubatch ?? Math.min(DEFAULT_UBATCH, nKv);
+    const gpuLayers = gpu ? Math.max(0, Math.min(input.gpuLayers ?? shape.layers + 1, shape.layers + 1)) : 0;
+    const offloaded = Math.min(gpuLayers, shape.layers);
+    const firstGpuLayer = shape.layers - offloaded;
+    const outputOnGpu = gpuLayers > shape.layers;
+
+    let gpuWeights = 0;
+    for (let i = firstGpuLayer; i < shape.layers; i++) gpuWeights += shape.layerBytes[i] ?? 0;
+    if (outputOnGpu) gpuWeights += shape.outputBytes;
+    const cpuWeights = shape.fileBytes - gpuWeights;
+
+    const kvLayer = kvBytesPerTokenPerLayer(shape, kvType);
+    const gpuKv = offloaded * kvLayer * nKv;
+    const cpuKv = (shape.layers - offloaded) * kvLayer * nKv;
+
+    const opts = { ubatch, nKv, flashAttention };
+    let gpuCompute = offloaded > 0 || outputOnGpu ? computeBufferBytes(shape, { ...opts, layers: offloaded > 0, output: outputOnGpu }) : 0;
+    if (gpuLayers > 0 && !outputOnGpu) {
+        // op offload: large-batch matmuls on CPU-resident weights run on the GPU with the weight copied over
+        const cpuLayers = shape.layers - offloaded;
+        gpuCompute += Math.max(shape.outputBytes, cpuLayers > 0 ? shape.largestLayerTensorBytes : 0);
+    }
+    const cpuCompute = offloaded < shape.layers || !outputOnGpu
+        ? computeBufferBytes(shape, { ...opts, layers: offloaded < shape.layers, output: !outputOnGpu })
+        : 0;
+    // host output buffer (logits for every token of a batch) lives in RAM whatever the offload
+    const outputBuffer = shape.vocab * Math.max(ubatch, sequences) * 4;
+
+    const overhead = gpuLayers > 0 ? GPU_RUNTIME_OVERHEAD : 0;
+    const vram: MemorySplit = { weights: gpuWeights, kvCache: gpuKv, compute: gpuCompute, overhead, total: gpuWeights + gpuKv + gpuCompute + overhead };
+    const ram: MemorySplit = { weights: cpuWeights, kvCache: cpuKv, compute: cpuCompute, overhead: outputBuffer, total: cpuWeights + cpuKv + cpuCompute + outputBuffer };
+    const result: Estimate = { vram, ram, contextSize: ctx, gpuLayers, offloadedLayers: offloaded, outputOnGpu, kvBytesPerToken: kvLayer * shape.layers };
+    const yarn = yarnFactorFor(input.contextSize, shape.trainContext);
+    if (yarn !== undefined) result.yarnFactor = yarn;
+    return result;
+}
+
+/**
+ * The most GPU layers (llama.cpp n_gpu_layers, 0..layers+1) whose VRAM total fits `budget` bytes at this
+ * context; 0 when not even one layer fits.
+ */
+export function maxGpuLayers(input: Omit<EstimateInput, "gpuLayers">, budget: number): number {
+    for (let n = input.shape.layers + 1; n > 0; n--) if (estimate({ ...input, gpuLayers: n }).vram.total <= budget) return n;
+    return 0;
+}
+
+/**
+ * node-llama-cpp `metadataOverrides` for a context beyond the native one: YaRN x4. The factor is sent as
+ * 4.000001, not 4: a whole JS number goes over as an int and llama.cpp rejects it for the float key.
+ */
+export function yarnMetadataOverrides(architecture: string, trainContext: number, contextSize: number): Record<string, unknown> | undefined {
+    const factor = yarnFactorFor(contextSize, trainContext);
+    if (factor === undefined) return undefined;
+    return { [architecture]: { rope: { scaling: { type: "yarn", factor: factor + 0.000001, original_context_length: trainContext } } } };
+}
