@@ -1,0 +1,318 @@
+/**
+ * `LanguageModel` over node-llama-cpp 3.21.1, in this process.
+ *
+ * Contexts and memory: each session kind (completion, chat, agent) gets its own llama.cpp context with one
+ * sequence, created the first time that kind generates, so memory is paid only for the kinds in use. All use
+ * the same context size, fixed at load: a number from settings as given; "auto" = the largest size that fits
+ * `reserveSessions` (default 2: completion + chat) contexts at once, capped at the model's training context
+ * (node-llama-cpp's own fitting). The first context is created during load, which proves that at least one
+ * fits (a memory failure then surfaces at load, where the host can step down); the first kind to generate
+ * takes it. Flash attention is on, the KV cache is f16 (node-llama-cpp's default). Separate contexts let
+ * completion decode while a chat prefill runs.
+ *
+ * Sessions of the same kind share that kind's sequence and are serialized together. Disposing the model
+ * aborts running generations (they resolve with "abort"), waits for them, then frees contexts and weights.
+ */
+import type { LlamaContext, LlamaContextSequence, LlamaGrammar, LlamaModel, Token } from "node-llama-cpp";
+import { ResponseError } from "vscode-languageserver-protocol";
+import type { Auto } from "../protocol/settings";
+import { glm4Error } from "../protocol/errors";
+import {
+    GLM4_STOP_TOKENS, type GenerateOptions, type GenerateResult, type GrammarSpec, type LanguageModel, type ModelInfo,
+    type ModelSession, type Prompt, type SessionKind,
+} from "./languageModel";
+import { deviceSentence, getSharedLlama, isMemoryError, loadNodeLlamaCpp, resolveThreads, type GpuChoice, type NodeLlamaCpp } from "./llama/engine";
+import { resolveTokenReferences } from "./llama/grammarTokens";
+import { runGeneration, tokenizePrompt } from "./llama/session";
+import { controlTokens } from "./validate";
+
+export interface LoadLlamaModelOptions {
+    /** A local GGUF file (validate it first with `validateModelFile`). */
+    modelPath: string;
+    /** "auto": as many layers as fit (node-llama-cpp's fitting); a number: exactly that many (0 = CPU). */
+    gpuLayers: Auto<number>;
+    /** Tokens per session context; "auto": see the module comment. */
+    contextSize: Auto<number>;
+    /** CPU threads; "auto" = `os.availableParallelism()`. Always passed explicitly to llama.cpp. */
+    threads: Auto<number>;
+    signal?: AbortSignal;
+    /** Load progress, 0..1. */
+    onProgress?: (fraction: number) => void;
+    /** GPU backend choice for the shared `Llama` (default "auto"). */
+    gpu?: GpuChoice;
+    /** How many session contexts "auto" context sizing leaves room for (default 2). */
+    reserveSessions?: number;
+}
+
+/** Loads a GGUF model. Rejects with the engine's error (memory errors: see `isMemoryError`) or the signal's reason. */
+export async function loadLlamaModel(options: LoadLlamaModelOptions): Promise<LlamaLanguageModel> {
+    const nlc = await loadNodeLlamaCpp();
+    const llama = await getSharedLlama(options.gpu ?? "auto");
+    options.signal?.throwIfAborted();
+    const reserve = Math.max(1, options.reserveSessions ?? 2);
+    const threads = resolveThreads(options.threads);
+    const gpuLayers = options.gpuLayers === "auto"
+        ? (options.contextSize === "auto" ? "auto" : { fitContext: { contextSize: options.contextSize * reserve } })
+        : Math.max(0, Math.floor(options.gpuLayers));
+    const model = await llama.loadModel({
+        modelPath: options.modelPath,
+        gpuLayers,
+        defaultContextFlashAttention: true,
+        ...(options.signal ? { loadSignal: options.signal } : {}),
+        ...(options.onProgress ? { onLoadProgress: options.onProgress } : {}),
+    });
+    try {
+        let size: number;
+        if (options.contextSize === "auto") {
+            size = await model.fileInsights.configurationResolver.resolveContextContextSize("auto", {
+                modelGpuLayers: model.gpuLayers, modelTrainContextSize: model.trainContextSize, flashAttention: true, sequences: reserve,
+            });
+        } else {
+            size = Math.max(1, Math.floor(options.contextSize));
+        }
+        options.signal?.throwIfAborted();
+        const first = await model.createContext({
+            contextSize: options.contextSize === "auto" ? { max: size } : size,
+            sequences: 1,
+            threads,
+            flashAttention: true,
+            ...(options.signal ? { createSignal: options.signal } : {}),
+        });
+        const deviceNames = llama.gpu === false ? [] : await llama.getGpuDeviceNames();
+        const meta = model.fileInfo.metadata;
+        const info: ModelInfo = {
+            name: meta.general?.name || baseName(options.modelPath),
+            architecture: String(meta.general?.architecture ?? "unknown"),
+            contextSize: first.contextSize,
+            trainContextSize: model.trainContextSize,
+            specialTokens: controlTokens(meta.tokenizer?.ggml?.tokens, meta.tokenizer?.ggml?.token_type),
+            device: deviceSentence({
+                gpu: llama.gpu, gpuLayers: model.gpuLayers, totalLayers: model.fileInsights.totalLayers, deviceNames, threads,
+                contextSize: first.contextSize,
+            }),
+            engine: "local",
+        };
+        const template = meta.tokenizer?.chat_template;
+        if (typeof template === "string") info.chatTemplate = template;
+        return new LlamaLanguageModel(nlc, model, first, info, threads);
+    } catch (e) {
+        await model.dispose().catch(() => undefined);
+        throw e;
+    }
+}
+
+function baseName(p: string): string {
+    return p.split(/[\\/]/).pop()!.replace(/\.gguf$/i, "");
+}
+
+export class LlamaLanguageModel implements LanguageModel {
+    private spare: LlamaContext | undefined;
+    private readonly sequences = new Map<SessionKind, Promise<LlamaContextSequence>>();
+    private readonly ready = new Map<SessionKind, LlamaContextSequence>();
+    private readonly queues = new Map<SessionKind, Promise<void>>();
+    private readonly grammars = new Map<string, Promise<LlamaGrammar>>();
+    private readonly inFlight = new Set<Promise<unknown>>();
+    private readonly disposer = new AbortController();
+    private readonly stopTokens = new Map<Token, string>();
+    private disposed = false;
+
+    constructor(
+        private readonly nlc: NodeLlamaCpp,
+        /** The node-llama-cpp model (engine-specific callers and tests only). */
+        readonly llamaModel: LlamaModel,
+        firstContext: LlamaContext,
+        readonly info: ModelInfo,
+        readonly threads: number,
+    ) {
+        this.spare = firstContext;
+        for (const s of GLM4_STOP_TOKENS) {
+            const id = this.singleToken(s);
+            if (id !== undefined) this.stopTokens.set(id, s);
+        }
+    }
+
+    countTokens(text: string): number {
+        return this.llamaModel.tokenize(text, false).length;
+    }
+
+    /** Prompt -> token ids, exactly as `generate` tokenizes it. */
+    tokenize(prompt: Prompt): Token[] {
+        return tokenizePrompt(this.llamaModel, prompt);
+    }
+
+    openSession(kind: SessionKind): ModelSession {
+        return new LlamaSession(this, kind);
+    }
+
+    async dispose(): Promise<void> {
+        if (this.disposed) return;
+        this.disposed = true;
+        this.disposer.abort(new Error("model disposed"));
+        await Promise.allSettled([...this.inFlight]);
+        await this.llamaModel.dispose();
+    }
+
+    /** @internal */
+    cachedTokens(kind: SessionKind): number {
+        const seq = this.ready.get(kind);
+        return seq && !seq.disposed ? seq.nextTokenIndex : 0;
+    }
+
+    /** @internal Runs `work` after the kind's previous call settled (unless `signal` aborts while waiting). */
+    async serialized<T>(kind: SessionKind, signal: AbortSignal | undefined, work: () => Promise<T>, onAbortWhileWaiting: () => T): Promise<T> {
+        if (this.disposed) throw glm4Error("ModelNotLoaded", "The model was unloaded; acquire it again.");
+        const prev = this.queues.get(kind) ?? Promise.resolve();
+        let release!: () => void;
+        const mine = new Promise<void>((r) => (release = r));
+        this.queues.set(kind, prev.then(() => mine));
+        const run = (async () => {
+            try {
+                if (!(await settledUnlessAborted(prev, signal))) return onAbortWhileWaiting();
+                return await work();
+            } finally {
+                release();
+            }
+        })();
+        this.inFlight.add(run);
+        void run.finally(() => this.inFlight.delete(run)).catch(() => undefined);
+        return run;
+    }
+
+    /** @internal */
+    async generate(kind: SessionKind, prompt: Prompt, options: GenerateOptions): Promise<GenerateResult> {
+        const startedAt = performance.now();
+        const signal = options.signal ? AbortSignal.any([options.signal, this.disposer.signal]) : this.disposer.signal;
+        const abortedEarly = (): GenerateResult => {
+            const totalMs = performance.now() - startedAt;
+            const promptTokens = this.tokenize(prompt).length;
+            return {
+                text: "", stopReason: "abort",
+                stats: { promptTokens, reusedPromptTokens: 0, evaluatedPromptTokens: 0, generatedTokens: 0, timeToFirstTokenMs: totalMs, totalMs },
+            };
+        };
+        return this.serialized(kind, signal, async () => {
+            if (signal.aborted) return abortedEarly();
+            let sequence: LlamaContextSequence;
+            try {
+                sequence = await this.sequence(kind);
+            } catch (e) {
+                if (signal.aborted) return abortedEarly();
+                throw e;
+            }
+            try {
+                return await runGeneration(
+                    { nlc: this.nlc, model: this.llamaModel, sequence, stopTokens: this.stopTokens, grammar: (g) => this.grammar(g) },
+                    prompt, options, signal, startedAt,
+                );
+            } catch (e) {
+                if (e instanceof ResponseError) throw e;
+                if (signal.aborted) return abortedEarly();
+                throw glm4Error("Internal", `Generation failed: ${(e as Error).message}`);
+            }
+        }, abortedEarly);
+    }
+
+    /** @internal */
+    async reset(kind: SessionKind): Promise<void> {
+        await this.serialized(kind, undefined, async () => {
+            const seq = this.ready.get(kind);
+            if (seq && !seq.disposed) await seq.clearHistory();
+        }, () => undefined);
+    }
+
+    /** The sequence of a session kind, creating its context the first time. */
+    private sequence(kind: SessionKind): Promise<LlamaContextSequence> {
+        let p = this.sequences.get(kind);
+        if (!p) {
+            const spare = this.spare;
+            this.spare = undefined;
+            p = (async () => {
+                try {
+                    const context = spare ?? await this.llamaModel.createContext({
+                        contextSize: this.info.contextSize, sequences: 1, threads: this.threads, flashAttention: true,
+                        failedCreationRemedy: false, createSignal: this.disposer.signal,
+                    });
+                    const seq = context.getSequence();
+                    this.ready.set(kind, seq);
+                    return seq;
+                } catch (e) {
+                    this.sequences.delete(kind);
+                    if (isMemoryError(this.nlc, e)) {
+                        throw glm4Error("OutOfMemory", `Not enough memory for another ${this.info.contextSize}-token context (for ${kind}): ` +
+                            `${(e as Error).message}. Lower glm4.contextSize or close other GPU programs.`);
+                    }
+                    throw e;
+                }
+            })();
+            this.sequences.set(kind, p);
+        }
+        return p;
+    }
+
+    private grammar(spec: GrammarSpec): Promise<LlamaGrammar> {
+        const key = spec.kind === "gbnf" ? `g:${spec.text}` : `j:${JSON.stringify(spec.schema)}`;
+        let p = this.grammars.get(key);
+        if (!p) {
+            const llama = this.llamaModel.llama;
+            p = (async () => {
+                try {
+                    if (spec.kind === "gbnf") {
+                        const text = resolveTokenReferences(spec.text, (t) => this.singleToken(t));
+                        return await llama.createGrammar({ grammar: text });
+                    }
+                    // The schema arrives as untrusted JSON; node-llama-cpp validates it while building the grammar.
+                    return await llama.createGrammarForJsonSchema(spec.schema as never);
+                } catch (e) {
+                    this.grammars.delete(key);
+                    throw glm4Error("InvalidParams", `Bad ${spec.kind} grammar: ${(e as Error).message}`);
+                }
+            })();
+            if (this.grammars.size >= 32) this.grammars.delete(this.grammars.keys().next().value!);
+            this.grammars.set(key, p);
+        }
+        return p;
+    }
+
+    /** The id of a text that is exactly one (special) token of this vocabulary. */
+    private singleToken(text: string): Token | undefined {
+        const ids = this.llamaModel.tokenize(text, true);
+        return ids.length === 1 && this.llamaModel.detokenize(ids, true) === text ? ids[0] : undefined;
+    }
+}
+
+class LlamaSession implements ModelSession {
+    private disposed = false;
+
+    constructor(private readonly owner: LlamaLanguageModel, readonly kind: SessionKind) {}
+
+    get cachedTokens(): number {
+        return this.owner.cachedTokens(this.kind);
+    }
+
+    generate(prompt: Prompt, options: GenerateOptions): Promise<GenerateResult> {
+        if (this.disposed) return Promise.reject(glm4Error("Internal", `This ${this.kind} session was disposed.`));
+        return this.owner.generate(this.kind, prompt, options);
+    }
+
+    reset(): Promise<void> {
+        return this.owner.reset(this.kind);
+    }
+
+    dispose(): void {
+        this.disposed = true;
+    }
+}
+
+/** Resolves true once `p` settled, or false as soon as `signal` aborts. */
+function settledUnlessAborted(p: Promise<unknown>, signal: AbortSignal | undefined): Promise<boolean> {
+    if (!signal) return p.then(() => true, () => true);
+    if (signal.aborted) return Promise.resolve(false);
+    return new Promise<boolean>((resolve) => {
+        const onAbort = (): void => resolve(false);
+        signal.addEventListener("abort", onAbort, { once: true });
+        p.then(() => true, () => true).then((v) => {
+            signal.removeEventListener("abort", onAbort);
+            resolve(v);
+        });
+    });
+}
