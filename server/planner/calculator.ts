@@ -44,6 +44,11 @@ export interface EstimateInput {
     ubatch?: number;
     /** KV sequences of the context (each holds `contextSize` tokens; default 1). */
     sequences?: number;
+    /**
+     * Separate llama.cpp contexts of this size (default 1). The local engine gives each session kind in use
+     * (completion, chat) its own context: each has its own KV cache and compute buffer.
+     */
+    contexts?: number;
     /** False for a CPU-only machine: no runtime overhead, everything in RAM. */
     gpu?: boolean;
 }
@@ -97,8 +102,11 @@ export function estimate(input: EstimateInput): Estimate {
     const gpu = input.gpu ?? true;
     const kvType = input.kvCacheType ?? "f16";
     const flashAttention = input.flashAttention ?? true;
-    if (kvType !== "f16" && !flashAttention) throw new Error("a quantized KV cache needs flash attention");
+    if (kvType !== "f16" && !flashAttention) throw new RangeError("a quantized KV cache needs flash attention");
+    if (kvType === "q8_0" && (shape.headDimK % 32 !== 0 || shape.headDimV % 32 !== 0))
+        throw new RangeError(`a q8_0 KV cache needs head dimensions divisible by 32 (this model: ${shape.headDimK})`);
     const sequences = Math.max(1, input.sequences ?? 1);
+    const contexts = Math.max(1, Math.floor(input.contexts ?? 1));
     const ctx = pad(Math.max(1, input.contextSize), CONTEXT_PAD);
     const nKv = ctx * sequences;
     const ubatch = input.ubatch ?? Math.min(DEFAULT_UBATCH, nKv);
@@ -113,8 +121,8 @@ export function estimate(input: EstimateInput): Estimate {
     const cpuWeights = shape.fileBytes - gpuWeights;
 
     const kvLayer = kvBytesPerTokenPerLayer(shape, kvType);
-    const gpuKv = offloaded * kvLayer * nKv;
-    const cpuKv = (shape.layers - offloaded) * kvLayer * nKv;
+    const gpuKv = offloaded * kvLayer * nKv * contexts;
+    const cpuKv = (shape.layers - offloaded) * kvLayer * nKv * contexts;
 
     const opts = { ubatch, nKv, flashAttention };
     let gpuCompute = offloaded > 0 || outputOnGpu ? computeBufferBytes(shape, { ...opts, layers: offloaded > 0, output: outputOnGpu }) : 0;
@@ -123,11 +131,12 @@ export function estimate(input: EstimateInput): Estimate {
         const cpuLayers = shape.layers - offloaded;
         gpuCompute += Math.max(shape.outputBytes, cpuLayers > 0 ? shape.largestLayerTensorBytes : 0);
     }
-    const cpuCompute = offloaded < shape.layers || !outputOnGpu
+    gpuCompute *= contexts;
+    const cpuCompute = contexts * (offloaded < shape.layers || !outputOnGpu
         ? computeBufferBytes(shape, { ...opts, layers: offloaded < shape.layers, output: !outputOnGpu })
-        : 0;
+        : 0);
     // host output buffer (logits for every token of a batch) lives in RAM whatever the offload
-    const outputBuffer = shape.vocab * Math.max(ubatch, sequences) * 4;
+    const outputBuffer = contexts * shape.vocab * Math.max(ubatch, sequences) * 4;
 
     const overhead = gpuLayers > 0 ? GPU_RUNTIME_OVERHEAD : 0;
     const vram: MemorySplit = { weights: gpuWeights, kvCache: gpuKv, compute: gpuCompute, overhead, total: gpuWeights + gpuKv + gpuCompute + overhead };

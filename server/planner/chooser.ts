@@ -59,6 +59,8 @@ export interface Choice extends Plan {
 export interface ChooseOptions {
     /** Bytes to keep free on the GPU (default max(512 MiB, 5% of VRAM)). */
     headroom?: number;
+    /** llama.cpp contexts the engine creates at this size (the local engine: one per session kind in use; default 1). */
+    contexts?: number;
 }
 
 const fmtGiB = (b: number): string => `${(b / GiB).toFixed(1)} GiB`;
@@ -76,9 +78,9 @@ function defaultHeadroom(machine: MachineInfo): number {
     return Math.max(512 * MiB, 0.05 * machine.vramTotal);
 }
 
-function plan(model: CatalogModel, v: CatalogVariant, contextSize: number, gpuLayers: number, machine: MachineInfo): Plan {
+function plan(model: CatalogModel, v: CatalogVariant, contextSize: number, gpuLayers: number, machine: MachineInfo, contexts = 1): Plan {
     const gpu = !!machine.gpuType && gpuLayers > 0;
-    const e = estimate({ shape: v.shape, contextSize, gpuLayers, gpu });
+    const e = estimate({ shape: v.shape, contextSize, gpuLayers, gpu, contexts });
     return {
         uri: v.uri, modelId: model.id, displayName: model.displayName, quant: v.quant, contextSize, gpuLayers: e.gpuLayers,
         fullOffload: e.outputOnGpu, kvCacheType: "f16", flashAttention: true, estimate: e,
@@ -87,10 +89,10 @@ function plan(model: CatalogModel, v: CatalogVariant, contextSize: number, gpuLa
 }
 
 /** The first (quant, context) of `ladder` that fits fully on the GPU within `budget`. */
-function firstFullFit(model: CatalogModel, ladder: readonly (readonly [CatalogQuant, number])[], budget: number, machine: MachineInfo): Plan | undefined {
+function firstFullFit(model: CatalogModel, ladder: readonly (readonly [CatalogQuant, number])[], budget: number, machine: MachineInfo, contexts: number): Plan | undefined {
     for (const [quant, ctx] of ladder) {
         const v = catalogVariant(model, quant);
-        const p = plan(model, v, ctx, v.shape.layers + 1, machine);
+        const p = plan(model, v, ctx, v.shape.layers + 1, machine, contexts);
         if (p.estimate.vram.total <= budget && p.estimate.ram.total <= machine.ramTotal * 0.9) return p;
     }
     return undefined;
@@ -107,11 +109,12 @@ function gpuLabel(machine: MachineInfo): string {
 
 export function chooseModel(machine: MachineInfo, options: ChooseOptions = {}): Choice {
     const headroom = options.headroom ?? defaultHeadroom(machine);
+    const n = Math.max(1, options.contexts ?? 1);
     const budget = machine.gpuType ? Math.max(0, machine.vramFree - headroom) : 0;
     const where = machine.gpuType ? `the ${fmtGiB(machine.vramFree)} free on your ${gpuLabel(machine)}` : "";
 
     if (budget > 0) {
-        const main = firstFullFit(GLM4_32B, LADDER_32B, budget, machine);
+        const main = firstFullFit(GLM4_32B, LADDER_32B, budget, machine, n);
         if (main) {
             const spare = budget - main.estimate.vram.total;
             const draftPlan = plan(GLM4_9B, catalogVariant(GLM4_9B, "Q4_K_M"), 8192, GLM4_9B.arch.layers + 1, machine);
@@ -122,10 +125,10 @@ export function chooseModel(machine: MachineInfo, options: ChooseOptions = {}): 
             if (draftPlan.estimate.vram.total - GPU_OVERHEAD_SHARED <= spare) choice.draft = draftPlan;
             return choice;
         }
-        const small = firstFullFit(GLM4_9B, LADDER_9B, budget, machine);
+        const small = firstFullFit(GLM4_9B, LADDER_9B, budget, machine, n);
         const big = catalogVariant(GLM4_32B, "Q4_K_M");
-        const layers = maxGpuLayers({ shape: big.shape, contextSize: 16384 }, budget);
-        const partial = plan(GLM4_32B, big, 16384, layers, machine);
+        const layers = maxGpuLayers({ shape: big.shape, contextSize: 16384, contexts: n }, budget);
+        const partial = plan(GLM4_32B, big, 16384, layers, machine, n);
         const partialNote = `${GLM4_32B.displayName} Q4_K_M would run ${Math.min(layers, big.shape.layers)} of ${big.shape.layers} layers on the GPU at about ${fmtTokS(partial.speed.decodeTokS)} tokens/s`;
         if (small) {
             return {
@@ -135,8 +138,8 @@ export function chooseModel(machine: MachineInfo, options: ChooseOptions = {}): 
             };
         }
         const v9 = catalogVariant(GLM4_9B, "Q4_K_M");
-        const l9 = maxGpuLayers({ shape: v9.shape, contextSize: 8192 }, budget);
-        const p9 = plan(GLM4_9B, v9, 8192, l9, machine);
+        const l9 = maxGpuLayers({ shape: v9.shape, contextSize: 8192, contexts: n }, budget);
+        const p9 = plan(GLM4_9B, v9, 8192, l9, machine, n);
         return {
             ...p9, headroom,
             explanation: `Only ${fmtGiB(budget)} of VRAM is usable, so ${GLM4_9B.displayName} Q4_K_M runs ${Math.min(l9, v9.shape.layers)} of ${v9.shape.layers} layers on the GPU and the rest on the CPU, at about ${fmtTokS(p9.speed.decodeTokS)} tokens/s; ${partialNote}.`,
@@ -144,8 +147,8 @@ export function chooseModel(machine: MachineInfo, options: ChooseOptions = {}): 
         };
     }
 
-    const cpu9 = plan(GLM4_9B, catalogVariant(GLM4_9B, "Q4_K_M"), 8192, 0, machine);
-    const cpu32 = plan(GLM4_32B, catalogVariant(GLM4_32B, "Q4_K_M"), 8192, 0, machine);
+    const cpu9 = plan(GLM4_9B, catalogVariant(GLM4_9B, "Q4_K_M"), 8192, 0, machine, n);
+    const cpu32 = plan(GLM4_32B, catalogVariant(GLM4_32B, "Q4_K_M"), 8192, 0, machine, n);
     const why = machine.gpuType ? `The GPU has no usable free memory (${fmtGiB(machine.vramFree)} free)` : "No GPU was found";
     return {
         ...cpu9, headroom,
@@ -169,27 +172,28 @@ export interface Fit {
  * machine: the largest context up to `maxContext` (default the native one) that fits fully, else the most
  * layers at 8K (or `maxContext` if smaller). `contextSize`/`gpuLayers` pin either.
  */
-export function fitModel(shape: ModelShape, machine: MachineInfo, pin: { contextSize?: number; gpuLayers?: number; maxContext?: number; headroom?: number } = {}): Fit {
+export function fitModel(shape: ModelShape, machine: MachineInfo, pin: { contextSize?: number; gpuLayers?: number; maxContext?: number; headroom?: number; contexts?: number } = {}): Fit {
     const headroom = pin.headroom ?? defaultHeadroom(machine);
+    const contexts = Math.max(1, pin.contexts ?? 1);
     const budget = machine.gpuType ? Math.max(0, machine.vramFree - headroom) : 0;
     const gpu = !!machine.gpuType;
     const cap = pin.maxContext ?? shape.trainContext;
-    const contexts = pin.contextSize ? [pin.contextSize] : [32768, 16384, 8192, 4096, 2048].filter((c) => c <= cap).concat(cap < 2048 ? [cap] : []);
+    const sizes = pin.contextSize ? [pin.contextSize] : [32768, 16384, 8192, 4096, 2048].filter((c) => c <= cap).concat(cap < 2048 ? [cap] : []);
     const name = `${shape.name}`;
     if (pin.gpuLayers !== undefined) {
-        const ctx = contexts.find((c) => estimate({ shape, contextSize: c, gpuLayers: pin.gpuLayers, gpu }).vram.total <= budget) ?? contexts[contexts.length - 1]!;
-        const e = estimate({ shape, contextSize: ctx, gpuLayers: pin.gpuLayers, gpu });
+        const ctx = sizes.find((c) => estimate({ shape, contextSize: c, gpuLayers: pin.gpuLayers, gpu, contexts }).vram.total <= budget) ?? sizes[sizes.length - 1]!;
+        const e = estimate({ shape, contextSize: ctx, gpuLayers: pin.gpuLayers, gpu, contexts });
         return { contextSize: ctx, gpuLayers: e.gpuLayers, estimate: e, explanation: `${name}: ${e.gpuLayers} GPU layers as configured, ${ctxLabel(ctx)} context.` };
     }
     if (gpu) {
-        for (const c of contexts) {
-            const e = estimate({ shape, contextSize: c, gpu });
+        for (const c of sizes) {
+            const e = estimate({ shape, contextSize: c, gpu, contexts });
             if (e.vram.total <= budget) return { contextSize: c, gpuLayers: e.gpuLayers, estimate: e, explanation: `${name} fits fully on the GPU with a ${ctxLabel(c)} context (${fmtGiB(e.vram.total)} of ${fmtGiB(machine.vramFree)} free).` };
         }
     }
     const ctx = pin.contextSize ?? Math.min(8192, cap);
-    const layers = gpu ? maxGpuLayers({ shape, contextSize: ctx }, budget) : 0;
-    const e = estimate({ shape, contextSize: ctx, gpuLayers: layers, gpu });
+    const layers = gpu ? maxGpuLayers({ shape, contextSize: ctx, contexts }, budget) : 0;
+    const e = estimate({ shape, contextSize: ctx, gpuLayers: layers, gpu, contexts });
     return {
         contextSize: ctx, gpuLayers: layers, estimate: e,
         explanation: layers > 0

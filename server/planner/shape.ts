@@ -120,7 +120,7 @@ export function shapeFromGgufInfo(info: GgufInfoLike, fallbackName = "model"): M
         headDimK: a.attention?.key_length ?? headDim,
         headDimV: a.attention?.value_length ?? headDim,
         ffn: first(a.feed_forward_length as number | readonly number[] | undefined) ?? 0,
-        vocab: a.vocab_size ?? info.metadata.tokenizer?.ggml?.tokens?.length ?? 0,
+        vocab: a.vocab_size ?? info.metadata.tokenizer?.ggml?.tokens?.length ?? Number(tensors.find((t) => t.name === "token_embd.weight")?.dimensions[1] ?? 0),
         trainContext: a.context_length ?? 4096,
     };
     const quant = g.file_type !== undefined ? FILE_TYPE_NAMES[g.file_type] : undefined;
