@@ -63,8 +63,8 @@ for (const m of models) {
         assert.equal(insights.modelSize, shape.fileBytes - headerBytes(shape), "all tensors");
         for (let k = 0; k <= shape.layers + 1; k++) {
             const theirs = insights.estimateModelResourceRequirements({ gpuLayers: k, useMmap: false, gpuSupportsMmap: false }).gpuVram;
-            const oursK = k === 0 ? 0 : k === shape.layers + 1 ? k : k - 1;
-            let ours = estimate({ shape, contextSize: 4096, gpuLayers: oursK }).vram.weights;
+            const oursK: number = k === 0 ? 0 : k === shape.layers + 1 ? k : k - 1;
+            let ours: number = estimate({ shape, contextSize: 4096, gpuLayers: oursK }).vram.weights;
             if (k > 0 && k <= shape.layers) ours += shape.outputBytes;
             assert.equal(ours, theirs, `gpuLayers ${k}`);
         }
