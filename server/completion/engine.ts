@@ -6,7 +6,7 @@
  * - One dedicated `completion` session, so consecutive keystrokes reuse the KV prefix.
  * - Model problems (not loaded, failed) give "none" and a log line, never an exception.
  */
-import type { GenerateResult, GrammarSpec, LanguageModel, ModelSession } from "../model/languageModel";
+import type { GenerateResult, GrammarSpec, LanguageModel, ModelSession, Prompt } from "../model/languageModel";
 import type { ModelProvider } from "../model/modelProvider";
 import type { Logger } from "../logger";
 import type { SettingsStore } from "../settings";
@@ -20,8 +20,11 @@ import { stopRule } from "./stopRules";
 import { extractWindow, looksBinary, shortPath, type CursorWindow } from "./window";
 
 export interface CompletionEngineOptions {
-    /** Constrain sampling (tests force exact output through the real engine with a GBNF grammar). */
-    grammar?: GrammarSpec;
+    /**
+     * Constrain sampling: tests force exact output through the real engine with a GBNF grammar (a function
+     * picks one per request, e.g. by document).
+     */
+    grammar?: GrammarSpec | ((input: CompletionInput) => GrammarSpec | undefined);
     temperature?: number;
     topK?: number;
     topP?: number;
@@ -48,7 +51,7 @@ export type CompletionOutcome =
 
 /** Events for logs and tests: a generation started, produced its first text, or ended. */
 export type CompletionTrace =
-    | { readonly type: "generation-start"; readonly uri: string; readonly format: string; readonly mode: string }
+    | { readonly type: "generation-start"; readonly uri: string; readonly format: string; readonly mode: string; readonly prompt: Prompt }
     | { readonly type: "first-text"; readonly uri: string }
     | { readonly type: "generation-end"; readonly uri: string; readonly result: GenerateResult };
 
@@ -119,25 +122,32 @@ export class CompletionEngine {
         const built = format.build({ path: shortPath(input.uri), languageId: input.languageId, mode: decision.mode, prefix: w.prefix, suffix: w.suffix, crossFile });
         const stopCtx = { decision, maxLines: settings.maxLines };
 
-        this.emit({ type: "generation-start", uri: input.uri, format: format.id, mode: decision.mode });
+        this.emit({ type: "generation-start", uri: input.uri, format: format.id, mode: decision.mode, prompt: built.prompt });
         let first = true;
-        const result = await session.generate(built.prompt, {
-            maxTokens,
-            stop: built.stop,
-            shouldStop: stopRule(stopCtx),
-            signal: input.signal,
-            deadline: input.receivedAt + settings.timeoutMs,
-            temperature: this.options.temperature ?? 0.1,
-            topK: this.options.topK ?? 40,
-            topP: this.options.topP ?? 0.95,
-            ...(this.options.seed !== undefined ? { seed: this.options.seed } : {}),
-            ...(this.options.grammar ? { grammar: this.options.grammar } : {}),
-            priority: 5,
-            onText: () => {
-                if (first) this.emit({ type: "first-text", uri: input.uri });
-                first = false;
-            },
-        });
+        const grammar = typeof this.options.grammar === "function" ? this.options.grammar(input) : this.options.grammar;
+        let result: GenerateResult;
+        try {
+            result = await session.generate(built.prompt, {
+                maxTokens,
+                stop: built.stop,
+                shouldStop: stopRule(stopCtx),
+                signal: input.signal,
+                deadline: input.receivedAt + settings.timeoutMs,
+                temperature: this.options.temperature ?? 0.1,
+                topK: this.options.topK ?? 40,
+                topP: this.options.topP ?? 0.95,
+                ...(this.options.seed !== undefined ? { seed: this.options.seed } : {}),
+                ...(grammar ? { grammar } : {}),
+                priority: 5,
+                onText: () => {
+                    if (first) this.emit({ type: "first-text", uri: input.uri });
+                    first = false;
+                },
+            });
+        } catch (e) {
+            this.deps.log.warn(`inline completion: generation failed: ${(e as Error).message ?? e}`);
+            return none(`generation failed: ${(e as Error).message ?? e}`);
+        }
         this.emit({ type: "generation-end", uri: input.uri, result });
         const s = result.stats;
         this.deps.log.debug(`completion ${format.id}/${decision.mode}: ${s.evaluatedPromptTokens} evaluated + ${s.reusedPromptTokens} reused prompt tokens, ${s.generatedTokens} generated, ${result.stopReason}, ${s.totalMs} ms`);

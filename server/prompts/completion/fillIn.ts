@@ -9,7 +9,7 @@
  *   {lines before the cursor's line}<HOLE>{rest of the cursor's line}
  *   {lines after}
  *   ```
- *   {one line saying LINE or BLOCK}<|assistant|>
+ *   Replace <HOLE> with the code that belongs there.<|assistant|>
  *   ```{lang}
  *   {the cursor's line up to the cursor}          <- generation continues here
  *
@@ -18,6 +18,8 @@
  * (system, cross-file context, file path, the code before and after the cursor's line) is reused from the KV
  * cache. Pressing Enter moves one line from the prefill into the file body (a re-evaluation from that line on);
  * text inserted after the cursor (auto-closed brackets) changes the body right after the hole.
+ * The line/block decision is not in the prompt: typing flips it often (a blank line is a block, its first
+ * character makes it a line), and a flip would re-evaluate the prompt's end; our stop rules enforce it instead.
  * Generation stops on the closing fence.
  */
 import { special, text } from "../../model/languageModel";
@@ -26,8 +28,9 @@ import { fenceLanguage } from "./languages";
 
 export const FILL_IN_SYSTEM =
     "You are a code completion engine. The user shows a file with one hole in it, where the cursor is. " +
-    "Output only the code that replaces the hole: start at the beginning of the hole's line, do not repeat " +
-    "the code that follows the hole, write no explanation, and close the code block when done.";
+    "Output only the code that replaces the hole: start at the beginning of the hole's line, complete that line " +
+    "and, when it opens a block, the block; do not repeat the code that follows the hole, write no explanation, " +
+    "and close the code block when done.";
 
 const HOLE_CANDIDATES = ["<HOLE>", "<|HOLE|>", "<FILL_HERE>", "⟦HOLE⟧", "<__HOLE_0__>"] as const;
 
@@ -49,9 +52,7 @@ export class FillInFormat implements CompletionFormat {
         }
         const body = withNewline(`${before}${hole}${lineRest}${after}`);
         user += `File: ${oneLine(input.path)}\n${fence}${lang}\n${body}${fence}\n\n`;
-        user += input.mode === "line"
-            ? `Replace ${hole} with the code that belongs there. Complete only the line that holds ${hole}.`
-            : `Replace ${hole} with the code that belongs there: the line that holds ${hole} and the lines that follow it in its block.`;
+        user += `Replace ${hole} with the code that belongs there.`;
 
         const prefillHead = `\n${fence}${lang}\n`;
         return {
