@@ -16,9 +16,10 @@ import type { Range, WorkspaceEdit } from "vscode-languageserver-protocol";
 // Data model
 // ---------------------------------------------------------------------------------------------------------
 
-/** Slash commands that act on the selection (`/explain` in the input, or the `glm4.chat.explain` command). */
-export const SlashCommands = ["explain", "fix", "tests", "doc"] as const;
-export type SlashCommand = (typeof SlashCommands)[number];
+import { MAX_ATTACHMENT_CHARS, MAX_ATTACHMENTS, MAX_INPUT_CHARS, SlashCommands } from "./chatConstants";
+
+export { MAX_ATTACHMENT_CHARS, MAX_ATTACHMENTS, MAX_INPUT_CHARS, SlashCommands, type SlashCommand } from "./chatConstants";
+import type { SlashCommand } from "./chatConstants";
 
 /** Context the user attached to a message. The text is captured by the client when attached. */
 export interface ChatAttachment {
@@ -276,13 +277,6 @@ export namespace ChatBudgetRequest {
 export const ChatProtocol = [
     ChatRequest, ChatDeltaNotification, ChatListRequest, ChatGetRequest, ChatDeleteRequest, ChatBudgetRequest,
 ] as const;
-
-/** Longest message text the server accepts as is; longer text is cut (with a notice), never rejected. */
-export const MAX_INPUT_CHARS = 100_000;
-/** Longest attachment text kept (each). */
-export const MAX_ATTACHMENT_CHARS = 200_000;
-/** At most this many attachments on one message. */
-export const MAX_ATTACHMENTS = 20;
 
 // ---------------------------------------------------------------------------------------------------------
 // Shape checks for untrusted input (LSP params on the server, webview messages in the relay). Each returns
