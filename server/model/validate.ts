@@ -85,6 +85,14 @@ export function checkGgufHeader(info: GgufFileInfo, fileSize: number, path: stri
     if (typeof general.name === "string" && general.name) summary.name = general.name;
     if (typeof arch?.context_length === "number") summary.trainContextSize = arch.context_length;
 
+    // readGgufFileInfo does not fail on a file cut inside its header: it reads past the end. Catch that first;
+    // the rest of a cut header is garbage, so nothing else is reported.
+    const headerEnd = info.infoEndOffset ?? 0;
+    if (headerEnd > fileSize || (info.tensorInfo !== undefined && info.splicedParts === 1 && info.tensorInfo.length !== Number(info.tensorCount))) {
+        errors.push(`${path} is truncated or corrupt: its GGUF header cannot be read (the header needs ${headerEnd} bytes, ` +
+            `the file has ${fileSize}). Delete it and download or convert it again.`);
+        return { errors, warnings, summary };
+    }
     if (!architecture) errors.push(`${path} has no general.architecture: it is not a usable llama.cpp model.`);
     if (Number(info.tensorCount) === 0) errors.push(`${path} contains no tensors (a vocabulary-only file?).`);
 

@@ -1,0 +1,310 @@
+/**
+ * The model host: implements `ModelProvider` for the features. It loads the model the settings name, reports
+ * loading with standard `window/workDoneProgress` and with `ModelStatus` (pushed to the client as
+ * StatusNotification by the composition root), reloads when a model-affecting setting changes (model,
+ * gpuLayers, contextSize, threads, engine, server URL/model), unloads after `idleUnloadMinutes` idle and
+ * loads again on the next `acquire`.
+ *
+ * Never crash, never loop: a failed load leaves state "error" with a message a person can act on and is not
+ * retried until the settings change or `reload()` is called; `acquire` then rejects with the same typed error.
+ * Memory step-down is the local engine's job (llama/localEngine.ts); it is said once in the log and in the
+ * status's device sentence.
+ *
+ * Roles: today one slot (the main model) serves both roles. A second, smaller completion model is a second
+ * `ModelSlot` with its own settings key, returned by `slotFor("completion")` when configured.
+ */
+import { LSPErrorCodes, ResponseError } from "vscode-languageserver-protocol";
+import type { WorkDoneProgressServerReporter } from "vscode-languageserver";
+import type { ServerContext } from "../feature";
+import type { Glm4Settings } from "../protocol/settings";
+import type { ModelStatus } from "../protocol/status";
+import { glm4Error } from "../protocol/errors";
+import type { LanguageModel, ModelSession } from "./languageModel";
+import type { ModelProvider, ModelRole } from "./modelProvider";
+import { onLlamaLog } from "./llama/engine";
+import { localEngine, type EngineLoader, type LoadProgress, type LocalEngineOptions } from "./llama/localEngine";
+
+export type ModelHostContext = Pick<ServerContext, "connection" | "settings" | "log" | "storagePath">;
+
+export interface ModelHostOptions {
+    /** Loaders per `glm4.engine`; "local" (node-llama-cpp) is built in. */
+    engines?: Partial<Record<Glm4Settings["engine"], EngineLoader>>;
+    /** Options of the built-in local engine (GPU choice, test hooks). */
+    local?: LocalEngineOptions;
+}
+
+/** The settings that decide which model is loaded and how; a change of any of them reloads. */
+export function modelKey(s: Glm4Settings): string {
+    return JSON.stringify([s.engine, s.model.trim(), s.gpuLayers, s.contextSize, s.threads, s.engine === "local" ? null : [s.serverUrl, s.serverModel]]);
+}
+
+function isConfigured(s: Glm4Settings): boolean {
+    return s.engine === "local" ? s.model.trim() !== "" : s.serverUrl.trim() !== "";
+}
+
+export function createModelHost(ctx: ModelHostContext, options: ModelHostOptions = {}): ModelProvider {
+    const engines: Partial<Record<Glm4Settings["engine"], EngineLoader>> = { local: localEngine(options.local), ...options.engines };
+    const listeners = new Set<(s: ModelStatus) => void>();
+    const primary = new ModelSlot(ctx, engines, (s) => { for (const l of [...listeners]) l(s); });
+    const llamaLog = onLlamaLog((level, message) => ctx.log[level](`llama.cpp: ${message}`));
+    const settingsSub = ctx.settings.onDidChange((next, prev) => primary.settingsChanged(next, prev));
+    const slotFor = (_role: ModelRole): ModelSlot => primary;
+    return {
+        acquire: (role, signal) => slotFor(role).acquire(signal),
+        get status() { return primary.status; },
+        onDidChangeStatus(listener) {
+            listeners.add(listener);
+            return { dispose: () => void listeners.delete(listener) };
+        },
+        reload: () => primary.reload(),
+        async dispose() {
+            settingsSub.dispose();
+            llamaLog.dispose();
+            await primary.dispose();
+            listeners.clear();
+        },
+    };
+}
+
+interface Loading {
+    key: string;
+    controller: AbortController;
+    promise: Promise<void>;
+}
+
+/** One loaded model and its lifecycle. */
+class ModelSlot {
+    private current: { key: string; model: LanguageModel; raw: LanguageModel } | undefined;
+    private loading: Loading | undefined;
+    private failure: { key: string; error: ResponseError<unknown> } | undefined;
+    private started = false;
+    private disposed = false;
+    private busy = 0;
+    private idleTimer: NodeJS.Timeout | undefined;
+    private state: ModelStatus = { state: "idle" };
+
+    constructor(
+        private readonly ctx: ModelHostContext,
+        private readonly engines: Partial<Record<Glm4Settings["engine"], EngineLoader>>,
+        private readonly emit: (s: ModelStatus) => void,
+    ) {}
+
+    get status(): ModelStatus {
+        return { ...this.state };
+    }
+
+    async acquire(signal?: AbortSignal): Promise<LanguageModel> {
+        for (;;) {
+            if (signal?.aborted) throw cancelled();
+            if (this.disposed) throw glm4Error("ModelNotLoaded", "The language server is shutting down.");
+            const s = this.ctx.settings.get();
+            const key = modelKey(s);
+            if (this.loading?.key === key) {
+                // Also while reloading the same settings: the current model is about to be replaced.
+                await untilSettledOrAborted(this.loading.promise, signal);
+                continue;
+            }
+            if (this.current?.key === key) {
+                this.scheduleIdle();
+                return this.current.model;
+            }
+            if (this.failure?.key === key) throw this.failure.error;
+            if (!isConfigured(s)) throw notConfigured(s);
+            this.startLoad(s);
+        }
+    }
+
+    async reload(): Promise<ModelStatus> {
+        if (this.disposed) return this.status;
+        const s = this.ctx.settings.get();
+        this.failure = undefined;
+        if (!isConfigured(s)) {
+            this.started = true;
+            this.loading?.controller.abort();
+            await this.unload();
+            this.setStatus({ state: "idle", error: notConfigured(s).message });
+            return this.status;
+        }
+        this.startLoad(s);
+        // A newer load (settings changed meanwhile) supersedes this one: wait for the last.
+        while (this.loading) await this.loading.promise;
+        return this.status;
+    }
+
+    settingsChanged(next: Glm4Settings, prev: Glm4Settings): void {
+        if (this.disposed) return;
+        if (modelKey(next) !== modelKey(prev)) {
+            // Before the first load (reload() from `initialized`, or an acquire), settings are only recorded.
+            if (this.started) void this.reload();
+        } else if (next.idleUnloadMinutes !== prev.idleUnloadMinutes) {
+            this.scheduleIdle();
+        }
+    }
+
+    async dispose(): Promise<void> {
+        if (this.disposed) return;
+        this.disposed = true;
+        clearTimeout(this.idleTimer);
+        const loading = this.loading;
+        loading?.controller.abort();
+        await loading?.promise;
+        await this.unload();
+    }
+
+    /** Starts loading `s`, cancelling a load in progress (the new one waits for it to let go of memory). */
+    private startLoad(s: Glm4Settings): Loading {
+        this.started = true;
+        const previous = this.loading;
+        previous?.controller.abort();
+        const controller = new AbortController();
+        const key = modelKey(s);
+        const promise = (async () => {
+            await previous?.promise;
+            if (controller.signal.aborted) return;
+            await this.unload();
+            this.failure = undefined;
+            await this.load(s, key, controller.signal);
+        })();
+        const loading: Loading = { key, controller, promise };
+        this.loading = loading;
+        void promise.finally(() => { if (this.loading === loading) this.loading = undefined; });
+        return loading;
+    }
+
+    private async load(s: Glm4Settings, key: string, signal: AbortSignal): Promise<void> {
+        const progress = await this.beginProgress();
+        let lastPercent = -1;
+        const report = (p: LoadProgress): void => {
+            if (signal.aborted) return;
+            const percent = Math.round(p.fraction * 100);
+            const state = p.state;
+            if (percent === lastPercent && this.state.state === state) return;
+            lastPercent = percent;
+            progress?.report(percent, p.message);
+            this.setStatus({ ...this.state, state, progress: p.fraction, error: undefined });
+        };
+        this.setStatus({ state: "loading", modelName: displayName(s), progress: 0 });
+        try {
+            const loader = this.engines[s.engine];
+            if (!loader) throw glm4Error("ModelNotLoaded", `The "${s.engine}" engine is not available in this version: set glm4.engine to "local".`);
+            const { model, notice } = await loader({ settings: s, signal, storagePath: this.ctx.storagePath, log: this.ctx.log, report });
+            if (signal.aborted || this.disposed) {
+                await model.dispose();
+                return;
+            }
+            this.current = { key, raw: model, model: this.track(model) };
+            const device = notice ? `${model.info.device} (${notice})` : model.info.device;
+            this.setStatus({ state: "ready", modelName: model.info.name, device, contextSize: model.info.contextSize });
+            this.ctx.log.info(`Model ready: ${model.info.name}, ${device}.`);
+            this.scheduleIdle();
+        } catch (e) {
+            if (signal.aborted) return; // superseded by a newer load or by dispose; that one reports
+            const error = toResponseError(e);
+            this.failure = { key, error };
+            this.setStatus({ state: "error", modelName: displayName(s), error: error.message });
+            this.ctx.log.error(`Model: ${error.message}`);
+        } finally {
+            progress?.done();
+        }
+    }
+
+    private async unload(): Promise<void> {
+        clearTimeout(this.idleTimer);
+        const cur = this.current;
+        this.current = undefined;
+        if (cur) await cur.raw.dispose().catch((e) => this.ctx.log.warn(`Unloading the model failed: ${(e as Error).message}`));
+    }
+
+    /** Wraps a model so that generation marks it busy (idle unload waits) and a swapped-out model says so. */
+    private track(model: LanguageModel): LanguageModel {
+        const slot = this;
+        const begin = (): void => { slot.busy++; clearTimeout(slot.idleTimer); };
+        const end = (): void => { slot.busy--; slot.scheduleIdle(); };
+        return {
+            get info() { return model.info; },
+            countTokens: (t) => model.countTokens(t),
+            openSession(kind): ModelSession {
+                const session = model.openSession(kind);
+                return {
+                    kind,
+                    get cachedTokens() { return session.cachedTokens; },
+                    async generate(prompt, options) {
+                        begin();
+                        try {
+                            return await session.generate(prompt, options);
+                        } finally {
+                            end();
+                        }
+                    },
+                    reset: () => session.reset(),
+                    dispose: () => session.dispose(),
+                };
+            },
+            dispose: () => model.dispose(),
+        };
+    }
+
+    private scheduleIdle(): void {
+        clearTimeout(this.idleTimer);
+        const minutes = this.ctx.settings.get().idleUnloadMinutes;
+        if (!this.current || this.busy > 0 || !(minutes > 0) || this.disposed) return;
+        this.idleTimer = setTimeout(() => void this.unloadIdle(minutes), minutes * 60_000);
+        this.idleTimer.unref?.();
+    }
+
+    private async unloadIdle(minutes: number): Promise<void> {
+        if (!this.current || this.busy > 0 || this.loading) return;
+        await this.unload();
+        this.setStatus({ state: "unloaded", modelName: this.state.modelName });
+        this.ctx.log.info(`Model unloaded after ${minutes} idle minute(s); it loads again when needed.`);
+    }
+
+    private async beginProgress(): Promise<WorkDoneProgressServerReporter | undefined> {
+        try {
+            const reporter = await this.ctx.connection.window.createWorkDoneProgress();
+            reporter.begin("GLM-4: loading model", 0, undefined, false);
+            return reporter;
+        } catch (e) {
+            this.ctx.log.debug(`window/workDoneProgress unavailable: ${(e as Error).message}`);
+            return undefined;
+        }
+    }
+
+    private setStatus(next: ModelStatus): void {
+        this.state = next;
+        this.emit(this.status);
+    }
+}
+
+function displayName(s: Glm4Settings): string {
+    const m = s.engine === "local" ? s.model.trim() : s.serverModel || s.serverUrl;
+    return m.split(/[\\/]/).pop()!.replace(/\.gguf$/i, "") || m;
+}
+
+function notConfigured(s: Glm4Settings): ResponseError<unknown> {
+    return s.engine === "local"
+        ? glm4Error("ModelNotLoaded", "No model is configured: set glm4.model to a .gguf file or an hf: URI.")
+        : glm4Error("ModelNotLoaded", "No server is configured: set glm4.serverUrl (engine openai-compatible).");
+}
+
+function cancelled(): ResponseError<unknown> {
+    return new ResponseError(LSPErrorCodes.RequestCancelled, "Cancelled while waiting for the model.");
+}
+
+function toResponseError(e: unknown): ResponseError<unknown> {
+    if (e instanceof ResponseError) return e;
+    return glm4Error("ModelNotLoaded", `The model could not be loaded: ${(e as Error)?.message ?? String(e)}`);
+}
+
+function untilSettledOrAborted(p: Promise<unknown>, signal: AbortSignal | undefined): Promise<void> {
+    if (!signal) return p.then(() => undefined, () => undefined);
+    return new Promise<void>((resolve, reject) => {
+        if (signal.aborted) return reject(cancelled());
+        const onAbort = (): void => reject(cancelled());
+        signal.addEventListener("abort", onAbort, { once: true });
+        p.then(() => undefined, () => undefined).then(() => {
+            signal.removeEventListener("abort", onAbort);
+            resolve();
+        });
+    });
+}
