@@ -11,31 +11,7 @@ import { CHAT_VIEW_ID } from "./commandIds";
 import { HostChannel } from "./webviewChannel";
 import { WEBVIEW_VALIDATORS } from "./validate";
 import { toWireError } from "./relay";
-
-/** Builds the HTML of the view (exported for a unit test of the CSP). */
-export function chatHtml(opts: { cspSource: string; nonce: string; scriptUri: string; styleUri: string }): string {
-    const csp = [
-        "default-src 'none'",
-        `img-src ${opts.cspSource} data:`,
-        `style-src ${opts.cspSource} 'nonce-${opts.nonce}'`,
-        `font-src ${opts.cspSource}`,
-        `script-src 'nonce-${opts.nonce}'`,
-    ].join("; ");
-    return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="${csp}">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link rel="stylesheet" nonce="${opts.nonce}" href="${opts.styleUri}">
-<title>GLM-4 Chat</title>
-</head>
-<body>
-<div id="app"></div>
-<script nonce="${opts.nonce}" src="${opts.scriptUri}"></script>
-</body>
-</html>`;
-}
+import { chatHtml } from "./html";
 
 export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disposable {
     private view: vscode.WebviewView | undefined;
