@@ -87,6 +87,13 @@ export function createLanguageClient({ extension, log, middleware, errorHandler,
             workspaceStoragePath: extension.storageUri?.fsPath,
         }),
         errorHandler,
+        // Without a handler the library pops up the raw error; ServerHost reports a failed start once, itself.
+        initializationFailedHandler: (error: unknown) => {
+            const message = error instanceof Error ? error.message : String(error);
+            if (!DISPOSED.test(message)) crash.noteError(message);
+            log.error(`the server failed to initialize: ${message}`);
+            return false;
+        },
         middleware,
         stdioOptions: {
             stdout: (input) => pipeLines(input, (line) => log.info(line)),

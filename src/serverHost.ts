@@ -219,7 +219,8 @@ export class ServerHost implements Ctx, vscode.Disposable {
                 this.setState({ kind: "running" });
                 client.sendRequest(StatusRequest.type).then(
                     (s) => { if (gen === this.generation) this.setStatus(s); },
-                    (e) => this.log.warn(`asking the server for its status failed: ${errorText(e)}`),
+                    // A server that dies right away rejects this too; its crash is reported on its own.
+                    (e) => { if (gen === this.generation && this._state.kind === "running") this.log.warn(`asking the server for its status failed: ${errorText(e)}`); },
                 );
                 break;
             }
@@ -235,10 +236,9 @@ export class ServerHost implements Ctx, vscode.Disposable {
     /** The client's error handler: bounded automatic restarts, never a notification of its own. */
     private errorHandler(gen: number): ErrorHandler {
         return {
-            error: (error, _message, count) => {
-                this.log.error(`connection to the server: ${error.message}`);
-                return { action: (count ?? 0) <= 3 ? ErrorAction.Continue : ErrorAction.Shutdown, handled: true };
-            },
+            // Write/read errors come with a dying process, whose close decides about restarts (`closed`). Shutting
+            // down here instead would bypass the restart policy, so keep going and only log (the library does).
+            error: (error) => ({ action: ErrorAction.Continue, message: `connection to the server: ${error.message}`, handled: true }),
             closed: () => {
                 if (gen !== this.generation) return { action: CloseAction.DoNotRestart, handled: true };
                 const reason = this.crash.reason();
