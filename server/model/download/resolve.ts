@@ -3,17 +3,19 @@
  *
  * - A local path is used as is (`~` expanded; relative paths resolve against the server's working directory;
  *   `file:` URLs are accepted).
- * - `hf:user/repo:QUANT` (and the other URI forms node-llama-cpp's `resolveModelFile` understands, e.g.
- *   `https://...gguf`) is downloaded once into `<storagePath>/models` and reused afterwards.
+ * - `hf:user/repo:QUANT` (and `hf:user/repo/file.gguf`): a verified, resumable download into
+ *   `<storagePath>/models` (fetchModel.ts: hub manifest -> file name, hub API -> SHA-256, HTTP Range resume,
+ *   free-disk check), reused offline afterwards. Hub base URL: `GLM4_HF_ENDPOINT` / `HF_ENDPOINT`.
+ * - `http(s)://...gguf`: downloaded once, size-checked.
  *
- * Minimal first version on `resolveModelFile`; the signature stays when verified/resumable downloads replace it.
- * Errors: `glm4Error("DownloadFailed")`; an abort rejects with the signal's reason.
+ * Errors: `glm4Error("DownloadFailed")` saying what failed (network, disk full, hash mismatch, truncated);
+ * an abort rejects with the signal's reason and keeps the partial file for a later resume.
  */
 import * as os from "node:os";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import { glm4Error } from "../../protocol/errors";
-import { loadNodeLlamaCpp } from "../llama/engine";
+import { fetchModel, type FetchModelOptions } from "./fetchModel";
 
 export interface ResolveModelOptions {
     /** The server's storage folder; downloads go to `<storagePath>/models`. */
@@ -21,6 +23,8 @@ export interface ResolveModelOptions {
     signal?: AbortSignal;
     /** Download progress: fraction 0..1 and a short human-readable detail ("1.2 / 19.7 GB"). */
     onProgress?(fraction: number, detail: string): void;
+    /** Test hooks and tuning: hub base URL, free-space probe, retries (see FetchModelOptions). */
+    download?: Pick<FetchModelOptions, "endpoint" | "freeSpace" | "retries">;
 }
 
 /** Whether the setting names something to download (a URI other than `file:`), rather than a local path. */
@@ -42,24 +46,16 @@ export function expandLocalPath(p: string): string {
 
 export async function resolveModelPath(uri: string, options: ResolveModelOptions): Promise<string> {
     if (!isRemoteModel(uri)) return expandLocalPath(uri);
-    const nlc = await loadNodeLlamaCpp();
     try {
-        return await nlc.resolveModelFile(uri.trim(), {
-            directory: path.join(options.storagePath, "models"),
-            cli: false,
+        return await fetchModel(uri.trim(), {
+            storagePath: options.storagePath,
+            ...options.download,
             ...(options.signal ? { signal: options.signal } : {}),
-            onProgress: ({ totalSize, downloadedSize }) => {
-                const fraction = totalSize > 0 ? Math.min(1, downloadedSize / totalSize) : 0;
-                options.onProgress?.(fraction, `${gb(downloadedSize)} / ${gb(totalSize)} GB`);
-            },
+            ...(options.onProgress ? { onProgress: options.onProgress } : {}),
         });
     } catch (e) {
         if (options.signal?.aborted) throw options.signal.reason;
         throw glm4Error("DownloadFailed", `Could not download ${uri.trim()}: ${(e as Error).message}. ` +
             `Check the network and the URI (hf:user/repo:QUANT), or set glm4.model to a local .gguf file.`, uri);
     }
-}
-
-function gb(bytes: number): string {
-    return (bytes / 1e9).toFixed(1);
 }
