@@ -76,7 +76,7 @@ export async function startE2eSession(options: E2eOptions): Promise<E2eSession> 
             stateDir: path.join(tmp, "state"),
             vsix,
             settings: { ...testSettings(), ...options.settings },
-            env: { ...options.env },
+            env: { GLM4_DEBUG: "1", ...options.env },
         });
         wb = await Workbench.open(server.workspaceUrl, { screenshotsDir: RESULTS_DIR });
     } catch (e) {
