@@ -4,7 +4,8 @@
  * - Newest wins per document: each request gets its own AbortController; a new request for the same document
  *   aborts the previous one (which answers an empty list), and `$/cancelRequest` aborts through the request's
  *   CancellationToken (answered with RequestCancelled). Generation stops within one decode step.
- * - A result computed for a document version that is no longer current is never returned.
+ * - A result computed for a document version that is no longer current is never returned; a change to the
+ *   document aborts its running generation at once.
  * - Never throws at the client: a missing model, a binary or disabled document give an empty list.
  * - After each request that returned items: `CompletionMetricsNotification`.
  * - Cross-file ring: fed by didOpen (top of the file) and by each completion request (the edited region).
@@ -40,6 +41,8 @@ export class InlineCompletionFeature implements Feature {
         this.engineRef = engine;
         ctx.connection.languages.inlineCompletion.on((params, token) => this.handle(ctx, params, token));
         ctx.documents.onDidOpen((e) => engine.ring.note(e.document, 0));
+        // A change makes the running suggestion stale: stop its generation now (its answer would be dropped).
+        ctx.documents.onDidChangeContent((e) => this.inflight.get(e.document.uri)?.abort());
         ctx.documents.onDidClose((e) => {
             engine.cache.clear(e.document.uri);
             this.inflight.get(e.document.uri)?.abort();
