@@ -55,7 +55,8 @@ export type CompletionTrace =
     | { readonly type: "first-text"; readonly uri: string }
     | { readonly type: "generation-end"; readonly uri: string; readonly result: GenerateResult };
 
-const PROMPT_OVERHEAD_TOKENS = 160;
+/** Slack for tokenization differences between parts counted separately and the whole prompt. */
+const PROMPT_MARGIN_TOKENS = 16;
 const DEFAULT_WINDOW_TOKENS = 1536;
 
 export class CompletionEngine {
@@ -109,7 +110,12 @@ export class CompletionEngine {
         const maxTokens = Math.max(1, settings.maxTokens);
         const contextSize = model.info.contextSize;
         const crossFileTokens = Math.min(settings.crossFileTokens, Math.floor(contextSize / 4));
-        const windowTokens = Math.min(this.options.windowTokens ?? DEFAULT_WINDOW_TOKENS, contextSize - maxTokens - crossFileTokens - PROMPT_OVERHEAD_TOKENS);
+        const format = completionFormatFor(model.info.specialTokens, settings.format, this.options.formats);
+        const path = shortPath(input.uri);
+        // The format's own tokens (instructions, path, role tokens), measured on an empty window.
+        const empty = format.build({ path, languageId: input.languageId, mode: "line", prefix: "", suffix: "", crossFile: [] });
+        const overhead = empty.prompt.reduce((n, p) => n + model.countTokens(p.text), 0) + PROMPT_MARGIN_TOKENS;
+        const windowTokens = Math.min(this.options.windowTokens ?? DEFAULT_WINDOW_TOKENS, contextSize - maxTokens - crossFileTokens - overhead);
         if (windowTokens < 32) return none(`context of ${contextSize} tokens is too small for completion`);
 
         const w = this.window(model, input.text, input.offset, windowTokens);
@@ -118,8 +124,7 @@ export class CompletionEngine {
 
         const decision = decideMode(w);
         const crossFile = this.ring.select(input.uri, crossFileTokens, (t) => model.countTokens(t));
-        const format = completionFormatFor(model.info.specialTokens, settings.format, this.options.formats);
-        const built = format.build({ path: shortPath(input.uri), languageId: input.languageId, mode: decision.mode, prefix: w.prefix, suffix: w.suffix, crossFile });
+        const built = format.build({ path, languageId: input.languageId, mode: decision.mode, prefix: w.prefix, suffix: w.suffix, crossFile });
         const stopCtx = { decision, maxLines: settings.maxLines };
 
         this.emit({ type: "generation-start", uri: input.uri, format: format.id, mode: decision.mode, prompt: built.prompt });

@@ -66,6 +66,7 @@ export class InlineCompletionFeature implements Feature {
         const controller = new AbortController();
         this.inflight.set(uri, controller);
         const onCancel = token.onCancellationRequested(() => controller.abort());
+        if (token.isCancellationRequested) controller.abort();
         try {
             this.engine.ring.note(doc, position.line);
             const outcome = await this.engine.complete({ uri, languageId: doc.languageId, text, offset, signal: controller.signal, receivedAt });
