@@ -124,7 +124,7 @@ const FOREVER = { kind: "gbnf", text: 'root ::= "a" root' } as const;
 const firstText = (feature: InlineCompletionFeature) =>
     new Promise<void>((resolve) => { const d = feature.engine.onTrace((t) => { if (t.type === "first-text") { d.dispose(); resolve(); } }); });
 
-test("$/cancelRequest aborts the generation within a few tokens and answers RequestCancelled", async () => {
+test("$/cancelRequest aborts the generation within a few tokens and answers RequestCancelled", async (t) => {
     const maxTokens = 1000;
     const { h, feature, traces } = await setup({ feature: { grammar: FOREVER }, settings: { completion: { maxTokens, crossFileTokens: 0 } } });
     try {
@@ -137,6 +137,7 @@ test("$/cancelRequest aborts the generation within a few tokens and answers Requ
         const [end] = generations(traces);
         assert.ok(end);
         assert.equal(end.result.stopReason, "abort");
+        t.diagnostic(`generation stopped after ${end.result.stats.generatedTokens} tokens (max ${maxTokens})`);
         assert.ok(end.result.stats.generatedTokens < maxTokens / 5, `${end.result.stats.generatedTokens} tokens generated after the cancel`);
     } finally {
         await h.dispose();
