@@ -21,7 +21,7 @@ export function renderTable(r: RequirementsResult, opts: { color?: boolean } = {
     lines.push(d.gpuType
         ? `${c.bold}GPU:${c.reset} ${d.names.join(" + ") || d.gpuType} (${d.gpuType}), ${gib(d.vramFree)} of ${gib(d.vramTotal)} GiB free; headroom ${gib(r.headroom)} GiB`
         : `${c.bold}GPU:${c.reset} none detected (CPU only); RAM ${gib(d.ramFree)} of ${gib(d.ramTotal)} GiB free`);
-    lines.push(`Required VRAM in GiB, all layers on the GPU, KV cache ${r.kvCacheType}, flash attention ${r.flashAttention ? "on" : "off"}${r.contexts.some((x) => x > r.nativeContext) ? `; * = YaRN beyond the native ${contextLabel(r.nativeContext)}` : ""}`);
+    lines.push(`Required VRAM in GiB, all layers on the GPU, ${r.engineContexts > 1 ? `${r.engineContexts} contexts, ` : ""}KV cache ${r.kvCacheType}, flash attention ${r.flashAttention ? "on" : "off"}${r.contexts.some((x) => x > r.nativeContext) ? `; * = YaRN beyond the native ${contextLabel(r.nativeContext)}` : ""}`);
     lines.push("");
     const head = ["Model", "Quant", "File GB", ...r.contexts.map((x) => contextLabel(x) + (x > r.nativeContext ? "*" : ""))];
     const body = r.rows.map((row) => [

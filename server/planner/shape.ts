@@ -39,6 +39,16 @@ export interface ModelShape {
     quant?: string;
 }
 
+export interface GgufTensorLike {
+    name: string;
+    dimensions: readonly (number | bigint)[];
+    ggmlType: number;
+    /** Absolute offset of the tensor's data in its file (node-llama-cpp `fileOffset`). */
+    fileOffset?: number | bigint;
+    /** Split files: which part (1-based). */
+    filePart?: number;
+}
+
 /** The structural subset of node-llama-cpp's GgufFileInfo the planner reads. */
 export interface GgufInfoLike {
     metadata: { general?: { architecture?: string; name?: string; file_type?: number }; tokenizer?: { ggml?: { tokens?: readonly string[] } } } & Record<string, unknown>;
@@ -46,8 +56,8 @@ export interface GgufInfoLike {
         context_length?: number; embedding_length?: number; feed_forward_length?: number; block_count?: number; vocab_size?: number;
         attention?: { head_count?: number | readonly number[]; head_count_kv?: number | readonly number[]; key_length?: number; value_length?: number };
     };
-    fullTensorInfo?: readonly { name: string; dimensions: readonly (number | bigint)[]; ggmlType: number }[];
-    tensorInfo?: readonly { name: string; dimensions: readonly (number | bigint)[]; ggmlType: number }[];
+    fullTensorInfo?: readonly GgufTensorLike[];
+    tensorInfo?: readonly GgufTensorLike[];
     /** Header bytes (node-llama-cpp: metadataSize + tensorInfoSize); used for fileBytes with the tensor data. */
     totalMetadataSize?: number;
     totalTensorInfoSize?: number;
@@ -125,6 +135,16 @@ export function shapeFromGgufInfo(info: GgufInfoLike, fallbackName = "model"): M
     };
     const quant = g.file_type !== undefined ? FILE_TYPE_NAMES[g.file_type] : undefined;
     if (quant) h.quant = quant;
-    const header = (info.totalMetadataSize ?? 0) + (info.totalTensorInfoSize ?? 0);
-    return shapeFromTensors(h, tensors.map((t) => ({ name: t.name, dims: t.dimensions, type: t.ggmlType })), header);
+    const shape = shapeFromTensors(h, tensors.map((t) => ({ name: t.name, dims: t.dimensions, type: t.ggmlType })), 0);
+    // file size: each part ends after its last tensor, padded to the 32-byte alignment
+    const ends = new Map<number, number>();
+    for (const t of tensors) {
+        if (t.fileOffset === undefined) continue;
+        const end = Number(t.fileOffset) + tensorBytes(t.dimensions, t.ggmlType);
+        ends.set(t.filePart ?? 1, Math.max(ends.get(t.filePart ?? 1) ?? 0, end));
+    }
+    const fileBytes = ends.size > 0
+        ? [...ends.values()].reduce((a, e) => a + Math.ceil(e / 32) * 32, 0)
+        : shape.fileBytes + (info.totalMetadataSize ?? 0) + (info.totalTensorInfoSize ?? 0);
+    return { ...shape, fileBytes };
 }

@@ -13,7 +13,14 @@ export const DEFAULT_CONTEXTS = [4096, 8192, 16384, 32768, 65536, 131072];
 export const MIN_CONTEXT = 1024;
 export const MAX_CONTEXT = 131072;
 
-export interface TableOptions { contexts?: number[]; kvCacheType?: KvCacheType; flashAttention?: boolean; headroom?: number }
+export interface TableOptions {
+    contexts?: number[];
+    kvCacheType?: KvCacheType;
+    flashAttention?: boolean;
+    headroom?: number;
+    /** llama.cpp contexts the engine creates per model (each with its own KV cache and compute buffer; default 1). */
+    engineContexts?: number;
+}
 
 export function detectedOf(m: MachineInfo): DetectedGpus {
     return { gpuType: m.gpuType, names: m.gpuNames, vramTotal: m.vramTotal, vramFree: m.vramFree, ramTotal: m.ramTotal, ramFree: m.ramFree, cpuCores: m.cpuCores };
@@ -32,7 +39,7 @@ function row(shape: ModelShape, meta: Pick<RequirementsRow, "uri" | "modelName" 
     return {
         ...meta, recommended: false,
         cells: o.contexts.map((contextSize) => {
-            const e = estimate({ shape, contextSize, kvCacheType: o.kvCacheType, flashAttention: o.flashAttention });
+            const e = estimate({ shape, contextSize, kvCacheType: o.kvCacheType, flashAttention: o.flashAttention, contexts: o.engineContexts });
             const cell: RequirementsRow["cells"][number] = {
                 contextSize, vram: split(e.vram), ram: split(e.ram),
                 fitsClasses: classes.map((usable) => e.vram.total <= usable),
@@ -58,22 +65,25 @@ export function requirementsTable(machine: MachineInfo, opts: TableOptions = {},
         kvCacheType: opts.kvCacheType ?? "f16",
         flashAttention: opts.flashAttention ?? true,
         headroom: opts.headroom ?? Math.max(512 * 2 ** 20, 0.05 * machine.vramTotal),
+        engineContexts: Math.max(1, opts.engineContexts ?? 1),
     } as const;
     const bad = validateContexts(o.contexts);
     if (bad) throw new RangeError(bad);
     const result: RequirementsResult = {
-        contexts: [...o.contexts], kvCacheType: o.kvCacheType, flashAttention: o.flashAttention,
+        contexts: [...o.contexts], kvCacheType: o.kvCacheType, flashAttention: o.flashAttention, engineContexts: o.engineContexts,
         nativeContext: file?.shape.trainContext ?? 32768,
         detected: detectedOf(machine), headroom: o.headroom,
         classes: GPU_CLASSES.map((c) => ({ label: c.label, example: c.example, usableBytes: usableBytesOfClass(c.vramGB) })),
         rows: [],
-        notes: TABLE_NOTES,
+        notes: o.engineContexts > 1
+            ? [...TABLE_NOTES, `The engine keeps ${o.engineContexts} contexts of this size per model (completion and chat each have their own): their KV caches and compute buffers are counted ${o.engineContexts} times.`]
+            : TABLE_NOTES,
     };
     if (file) {
         result.rows.push(row(file.shape, { uri: file.uri, modelName: file.shape.name, quant: file.shape.quant ?? "?", fileBytes: file.shape.fileBytes, sizeSource: "file" }, machine, o));
         return result;
     }
-    const choice = chooseModel(machine, { headroom: o.headroom });
+    const choice = chooseModel(machine, { headroom: o.headroom, contexts: o.engineContexts });
     for (const v of catalogVariants()) {
         const r = row(v.shape, { uri: v.uri, modelName: v.model.displayName, quant: v.quant, fileBytes: v.fileBytes, sizeSource: v.sizeSource }, machine, o);
         r.recommended = v.uri === choice.uri;

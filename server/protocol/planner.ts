@@ -61,6 +61,8 @@ export interface RequirementsResult {
     contexts: number[];
     kvCacheType: "f16" | "q8_0";
     flashAttention: boolean;
+    /** llama.cpp contexts per model the numbers are for (the local engine: one each for completion and chat). */
+    engineContexts: number;
     /** The model's native context (beyond it: YaRN). */
     nativeContext: number;
     detected: DetectedGpus;

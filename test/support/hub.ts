@@ -85,19 +85,21 @@ export async function startHub(options: HubOptions): Promise<TestHub> {
             if (!file) return json(404, { error: "Entry not found" });
             const body = file.served ?? file.content;
             let start = 0;
-            const m = /^bytes=(\d+)-$/.exec(req.headers.range ?? "");
+            let end = body.length; // exclusive
+            const m = /^bytes=(\d+)-(\d*)$/.exec(req.headers.range ?? "");
             if (m && !options.ignoreRanges) {
                 start = Number(m[1]);
+                if (m[2]) end = Math.min(body.length, Number(m[2]) + 1);
                 if (start >= body.length) {
                     res.writeHead(416, { "content-range": `bytes */${body.length}` });
                     return res.end();
                 }
-                res.writeHead(206, { "content-length": body.length - start, "content-range": `bytes ${start}-${body.length - 1}/${body.length}`, "accept-ranges": "bytes" });
+                res.writeHead(206, { "content-length": end - start, "content-range": `bytes ${start}-${end - 1}/${body.length}`, "accept-ranges": "bytes" });
             } else {
                 res.writeHead(200, { "content-length": body.length, "accept-ranges": "bytes", "content-type": "application/octet-stream" });
             }
             if (req.method === "HEAD") return res.end();
-            const slice = body.subarray(start);
+            const slice = body.subarray(start, end);
             if (options.interruptAfter !== undefined && interrupts < (options.interruptCount ?? 1)) {
                 interrupts++;
                 res.write(slice.subarray(0, options.interruptAfter), () => setTimeout(() => res.destroy(), 20));

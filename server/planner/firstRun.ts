@@ -1,0 +1,47 @@
+/**
+ * Zero-setup first run for the local engine. While the settings are the pristine defaults (the default model
+ * URI with "auto" context and GPU layers) and nothing is downloaded yet, the chooser decides what this machine
+ * loads: the default GLM-4-32B Q4_K_M where it fits, else e.g. GLM-4-9B on a small GPU or the CPU. The reason
+ * is said once (the model host shows it with the device sentence). Anything the user set (another model, a
+ * number for context or GPU layers: `glm4.chooseModel` writes all three) is loaded as set.
+ */
+import { DEFAULT_MODEL_URI, type Glm4Settings } from "../protocol/settings";
+import type { Logger } from "../logger";
+import { findDownloaded } from "../model/download/store";
+import { chooseModel, type MachineInfo } from "./chooser";
+
+/** llama.cpp contexts the local engine creates at the chosen size (one each for completion and chat). */
+export const ENGINE_CONTEXTS = 2;
+
+export interface FirstRunResult {
+    settings: Glm4Settings;
+    /** One sentence for the log and status when the planner chose (absent: the settings were used as set). */
+    notice?: string;
+}
+
+export function isPristine(s: Glm4Settings): boolean {
+    return s.engine === "local" && s.model.trim() === DEFAULT_MODEL_URI && s.contextSize === "auto" && s.gpuLayers === "auto";
+}
+
+export async function planFirstRun(
+    settings: Glm4Settings,
+    o: { storagePath: string; probe: () => Promise<MachineInfo>; log?: Logger },
+): Promise<FirstRunResult> {
+    if (!isPristine(settings)) return { settings };
+    if (await findDownloaded(o.storagePath, DEFAULT_MODEL_URI)) return { settings };
+    let machine: MachineInfo;
+    try {
+        machine = await o.probe();
+    } catch (e) {
+        o.log?.warn(`Planner: could not read the GPU state (${(e as Error).message}); loading the default model.`);
+        return { settings };
+    }
+    const choice = chooseModel(machine, { contexts: ENGINE_CONTEXTS });
+    o.log?.info(`Planner: ${choice.explanation}`);
+    if (choice.uri === DEFAULT_MODEL_URI) return { settings, notice: choice.explanation };
+    if (await findDownloaded(o.storagePath, choice.uri)) return { settings: { ...settings, model: choice.uri }, notice: choice.explanation };
+    return {
+        settings: { ...settings, model: choice.uri },
+        notice: `${choice.explanation} Run "GLM-4: Choose Model for This GPU" to pick another.`,
+    };
+}
