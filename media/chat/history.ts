@@ -39,9 +39,12 @@ export class HistoryPanel {
     }
 
     private item(c: ConversationSummary): HTMLElement {
-        const when = new Date(c.updatedAt).toLocaleString();
+        const date = new Date(c.updatedAt);
+        const when = date.toDateString() === new Date().toDateString()
+            ? date.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" })
+            : date.toLocaleDateString();
         const li = h("li", { class: "history-item", dataset: { id: c.id } },
-            button(c.title, () => { this.hide(); this.host.open(c.id); }, { class: "history-open", title: `${c.messageCount} messages, ${when}` }),
+            button(c.title, () => { this.hide(); this.host.open(c.id); }, { class: "history-open", title: `${c.title}\n${c.messageCount} messages, ${date.toLocaleString()}` }),
             h("span", { class: "history-meta" }, when),
             button("Delete", async () => {
                 await this.host.remove(c.id);

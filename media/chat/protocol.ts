@@ -13,6 +13,7 @@ import type {
     ConversationSummary, SlashCommand,
 } from "../../server/protocol/chat";
 import type { ErrorKind } from "../../server/protocol/errors";
+import type { ModelStatus } from "../../server/protocol/status";
 
 export type {
     ChatAttachment, ChatDeltaParams, ChatNotice, ChatParams, ChatResult, ChatUsage, Conversation, ConversationSummary, SlashCommand,
@@ -22,8 +23,8 @@ export type { ChatInput, ChatMessage, ChatStreamEvent } from "../../server/proto
 type Empty = Record<string, never>;
 
 export interface WebviewRequests {
-    /** Sent once the webview has loaded. Result: whether a language server runs. */
-    "init": { params: Empty; result: { serverAvailable: boolean } };
+    /** Sent once the webview has loaded. Result: whether a language server runs, and the model's status. */
+    "init": { params: Empty; result: ServerState };
     /** One chat turn, relayed to `glm4/chat`; its deltas arrive as "chat/delta" events with the same chatId. */
     "chat/send": { params: ChatParams; result: ChatResult };
     /** Cancel a running turn (the relay cancels the LSP request's token). Result: whether it was running. */
@@ -51,8 +52,8 @@ export interface WebviewRequests {
 
 export interface WebviewEvents {
     "chat/delta": ChatDeltaParams;
-    /** The language server started or stopped. */
-    "server/state": { serverAvailable: boolean };
+    /** The language server started or stopped, or the model's status changed. */
+    "server/state": ServerState;
     /** Attach this (glm4.chat.addSelection / addFile). */
     "context/add": { attachment: ChatAttachment };
     /** Run a slash command on this selection now (glm4.chat.explain / fix / tests / doc). */
@@ -61,6 +62,12 @@ export interface WebviewEvents {
     "chat/new": Empty;
     /** glm4.chat.history */
     "history/show": Empty;
+}
+
+export interface ServerState {
+    serverAvailable: boolean;
+    /** The model's status (undefined while unknown). */
+    model?: ModelStatus;
 }
 
 export type RequestMethod = keyof WebviewRequests;

@@ -10,6 +10,7 @@ import { Composer } from "./composer";
 import { button, h } from "./dom";
 import { HistoryPanel } from "./history";
 import { MessageList, type CodeAction, type ReplyView } from "./messages";
+import type { ServerState } from "./protocol";
 
 export interface StateStore {
     getState(): unknown;
@@ -40,6 +41,7 @@ export class ChatView {
     private readonly banner: HTMLElement;
     private budgetTimer: ReturnType<typeof setTimeout> | undefined;
     private budgetSeq = 0;
+    private modelReady = false;
 
     constructor(root: HTMLElement, private readonly channel: WebviewChannel, private readonly state: StateStore) {
         this.composer = new Composer({
@@ -68,7 +70,7 @@ export class ChatView {
         root.replaceChildren(toolbar, this.banner, this.history.el, this.messages.el, this.composer.el);
 
         channel.on("chat/delta", (p) => { if (p.chatId === this.running?.chatId) this.onStream(this.running, p.event); });
-        channel.on("server/state", (p) => this.setServerAvailable(p.serverAvailable));
+        channel.on("server/state", (p) => this.setServerState(p));
         channel.on("context/add", (p) => { this.composer.addAttachment(p.attachment); this.composer.focus(); });
         channel.on("prompt/run", (p) => {
             if (this.running) this.composer.showNotice(`Wait for the current reply (or Stop it), then run /${p.command} again.`, "warning");
@@ -81,8 +83,7 @@ export class ChatView {
     async start(): Promise<void> {
         const saved = (this.state.getState() ?? {}) as SavedState;
         if (saved.draft) this.composer.setDraft(saved.draft);
-        const { serverAvailable } = await this.channel.request("init", {});
-        this.setServerAvailable(serverAvailable);
+        this.setServerState(await this.channel.request("init", {}));
         if (saved.conversationId) await this.open(saved.conversationId);
         this.composer.focus();
         this.refreshBudget();
@@ -92,14 +93,22 @@ export class ChatView {
         this.state.setState({ conversationId: this.conversationId, draft: this.composer.text } satisfies SavedState);
     }
 
-    private setServerAvailable(available: boolean): void {
-        this.banner.hidden = available;
-        if (!available) {
-            this.banner.replaceChildren(h("span", {}, "The GLM-4 language server is not running. "),
-                button("Show logs", () => void this.channel.request("showLogs", {}), { class: "link" }));
-        } else {
-            this.refreshBudget();
+    /** The banner says when the server is down or the model is not ready; the meter refreshes when it is. */
+    private setServerState(state: ServerState): void {
+        const model = state.model;
+        let problem: string | undefined;
+        if (!state.serverAvailable) problem = "The GLM-4 language server is not running.";
+        else if (model?.state === "error") problem = `The model could not be loaded: ${model.error ?? "see the logs"}.`;
+        else if (model && model.state !== "ready") problem = model.state === "downloading" || model.state === "loading"
+            ? `The model is ${model.state}${model.progress !== undefined ? ` (${Math.round(model.progress * 100)}%)` : ""}…`
+            : undefined;
+        this.banner.hidden = problem === undefined;
+        if (problem) {
+            this.banner.replaceChildren(h("span", {}, `${problem} `), button("Show logs", () => void this.channel.request("showLogs", {}), { class: "link" }));
         }
+        const ready = state.serverAvailable && model?.state === "ready";
+        if (ready && !this.modelReady) this.refreshBudget();
+        this.modelReady = ready;
     }
 
     private newChat(): void {

@@ -6,7 +6,7 @@
 import * as vscode from "vscode";
 import { ErrorCodes, ResponseError, type LanguageClient } from "vscode-languageclient/node";
 import type { Ctx } from "../ctx";
-import type { WireError } from "../../media/chat/protocol";
+import type { ServerState, WireError } from "../../media/chat/protocol";
 import {
     ChatBudgetRequest, ChatDeleteRequest, ChatDeltaNotification, ChatGetRequest, ChatListRequest, ChatRequest,
 } from "../../server/protocol/chat";
@@ -32,10 +32,19 @@ export class ChatRelay implements vscode.Disposable {
 
     constructor(private readonly ctx: Ctx, private readonly channel: () => HostChannel | undefined) {
         this.listen(ctx.client);
-        this.disposables.push(ctx.onDidChangeClient((client) => {
-            this.listen(client);
-            this.channel()?.emit("server/state", { serverAvailable: client !== undefined });
-        }));
+        this.disposables.push(
+            ctx.onDidChangeClient((client) => {
+                this.listen(client);
+                this.channel()?.emit("server/state", this.state());
+            }),
+            ctx.onDidChangeStatus(() => this.channel()?.emit("server/state", this.state())),
+        );
+    }
+
+    private state(): ServerState {
+        const s: ServerState = { serverAvailable: this.ctx.client !== undefined };
+        if (this.ctx.status) s.model = this.ctx.status;
+        return s;
     }
 
     /** Forwards the server's chat deltas to the webview (re-subscribed for every new client). */
@@ -54,7 +63,7 @@ export class ChatRelay implements vscode.Disposable {
 
     /** Installs the relayed request handlers on a channel. */
     attach(channel: HostChannel): void {
-        channel.handle("init", () => ({ serverAvailable: this.ctx.client !== undefined }));
+        channel.handle("init", () => this.state());
         channel.handle("chat/send", async (params) => {
             const client = await this.client();
             const cts = new vscode.CancellationTokenSource();

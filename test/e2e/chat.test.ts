@@ -35,6 +35,17 @@ function chatFrame(): FrameLocator {
     return s.wb.page.frameLocator('iframe.webview[src*="glm4-code"]').first().frameLocator("iframe#active-frame");
 }
 
+/** Runs a test body; on failure saves a screenshot and says what the page showed. */
+async function step(name: string, body: () => Promise<void>): Promise<void> {
+    try {
+        await body();
+    } catch (e) {
+        await s.wb.screenshot(`chat-failed-${name}`);
+        const text = await chatFrame().locator("#app").innerText({ timeout: 2_000 }).catch(() => "(no chat view)");
+        throw new Error(`${(e as Error).message}\n--- chat view ---\n${text}\n--- notifications ---\n${JSON.stringify(await s.wb.notifications())}\n--- console errors ---\n${s.wb.consoleErrors.slice(-10).join("\n")}`);
+    }
+}
+
 async function openChat(): Promise<FrameLocator> {
     await s.wb.openActivity("GLM-4");
     const frame = chatFrame();
@@ -61,7 +72,7 @@ after(async () => {
     await new Promise((resolve) => imageServer?.close(resolve));
 });
 
-test("the chat view streams a reply and Stop ends it", { timeout: 180_000 }, async () => {
+test("the chat view streams a reply and Stop ends it", { timeout: 180_000 }, () => step("stream", async () => {
     const { wb } = s;
     // The editor the code will be inserted into: cursor at the end of the file.
     await wb.openFile("src/answer.ts");
@@ -87,18 +98,18 @@ test("the chat view streams a reply and Stop ends it", { timeout: 180_000 }, asy
     assert.equal(await frame.locator("button.send").innerText(), "Send");
     await frame.locator(".message.user .user-text", { hasText: QUESTION }).waitFor({ state: "visible" });
     await wb.screenshot("chat-stopped");
-});
+}));
 
-test("a remote image in a reply makes no network request", { timeout: 30_000 }, async () => {
+test("a remote image in a reply makes no network request", { timeout: 30_000 }, () => step("image", async () => {
     const reply = chatFrame().locator(".message.assistant").last();
     assert.equal(await reply.locator("img").count(), 0, "no <img> element in the reply");
     assert.deepEqual(await reply.locator(".blocked-image").allInnerTexts(), ["[image: logo]", "[image: raw]"]);
     // Give a (wrongly) issued request time to arrive before concluding there was none.
     await new Promise((r) => setTimeout(r, 1000));
     assert.deepEqual(hits, [], "the loopback image server was never contacted");
-});
+}));
 
-test("Insert puts the reply's code block at the cursor in the editor", { timeout: 60_000 }, async () => {
+test("Insert puts the reply's code block at the cursor in the editor", { timeout: 60_000 }, () => step("insert", async () => {
     const { wb } = s;
     const frame = chatFrame();
     const insert = frame.locator(".message.assistant").last().locator('.code-block button[data-action="insert"]');
@@ -110,12 +121,14 @@ test("Insert puts the reply's code block at the cursor in the editor", { timeout
     assert.ok(text.trimEnd().endsWith(CODE), `the file ends with the inserted code:\n${text}`);
     assert.ok(text.startsWith("// Fixture for the end-to-end tests"), "the rest of the file is unchanged");
     await wb.screenshot("chat-inserted");
-});
+}));
 
-test("after a window reload the conversation is in the history and reopens", { timeout: 180_000 }, async () => {
+test("after a window reload the conversation is in the history and reopens", { timeout: 180_000 }, () => step("history", async () => {
     const { wb } = s;
     await wb.page.reload({ waitUntil: "domcontentloaded" });
     await wb.page.locator(".monaco-workbench").waitFor({ state: "visible", timeout: 60_000 });
+    // The extension is active again (its commands exist) once the model status is back in the status bar.
+    await wb.statusBarItem("glm4-tiny-random").waitFor({ state: "visible", timeout: 90_000 });
     // The command reveals the view (wherever the reload left the side bar) and opens its history panel.
     await wb.runCommand("GLM-4: New Chat");
     const frame = chatFrame();
@@ -132,4 +145,4 @@ test("after a window reload the conversation is in the history and reopens", { t
     await reply.locator(".stop-note", { hasText: "Stopped." }).waitFor({ state: "visible" });
     await wb.screenshot("chat-reopened");
     assert.deepEqual(hits, [], "re-rendering the stored reply made no request either");
-});
+}));
