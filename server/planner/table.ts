@@ -80,6 +80,7 @@ export function requirementsTable(machine: MachineInfo, opts: TableOptions = {},
             : TABLE_NOTES,
     };
     if (file) {
+        result.notes = result.notes.filter((n) => !n.startsWith("Catalog file sizes"));
         result.rows.push(row(file.shape, { uri: file.uri, modelName: file.shape.name, quant: file.shape.quant ?? "?", fileBytes: file.shape.fileBytes, sizeSource: "file" }, machine, o));
         return result;
     }
