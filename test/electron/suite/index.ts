@@ -5,6 +5,7 @@
  * is shown and accepted into the document. `run()` throws when a test failed.
  */
 import assert from "node:assert/strict";
+import * as fs from "node:fs";
 import * as path from "node:path";
 import * as vscode from "vscode";
 import { FORCED_COMPLETION } from "../../e2e/support/settings";
@@ -24,6 +25,12 @@ interface Case {
 const cases: Case[] = [];
 function test(name: string, timeoutMs: number, fn: () => Promise<void>): void {
     cases.push({ name, timeoutMs, fn });
+}
+
+/** Test output: the console (test-electron forwards it), and $GLM4_SUITE_LOG when set (runs inside code-server). */
+function report(line: string): void {
+    console.log(line);
+    if (process.env.GLM4_SUITE_LOG) fs.appendFileSync(process.env.GLM4_SUITE_LOG, line + "\n");
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -98,14 +105,14 @@ export async function run(): Promise<void> {
                 c.fn(),
                 new Promise((_, reject) => { timer = setTimeout(() => reject(new Error(`timed out after ${c.timeoutMs} ms`)), c.timeoutMs); }),
             ]);
-            console.log(`✔ ${c.name} (${Date.now() - started} ms)`);
+            report(`✔ ${c.name} (${Date.now() - started} ms)`);
         } catch (e) {
             failed++;
-            console.error(`✖ ${c.name} (${Date.now() - started} ms)\n  ${e instanceof Error ? e.stack ?? e.message : String(e)}`);
+            report(`✖ ${c.name} (${Date.now() - started} ms)\n  ${e instanceof Error ? e.stack ?? e.message : String(e)}`);
         } finally {
             clearTimeout(timer);
         }
     }
-    console.log(`${cases.length - failed} passed, ${failed} failed (${Date.now() - t0} ms)`);
+    report(`${cases.length - failed} passed, ${failed} failed (${Date.now() - t0} ms)`);
     if (failed) throw new Error(`${failed} of ${cases.length} tests failed`);
 }
