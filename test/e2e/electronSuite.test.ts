@@ -11,5 +11,5 @@ import { runSuiteInCodeServer } from "../electron/inCodeServer";
 test("the electron smoke suite passes in code-server's extension host", { timeout: 360_000 }, async () => {
     const outcome = await runSuiteInCodeServer();
     assert.ok(outcome.ok, `suite failed:\n${outcome.output}`);
-    assert.match(outcome.output, /^4 passed, 0 failed/m);
+    assert.match(outcome.output, /^\d+ passed, 0 failed/m);
 });
