@@ -1,7 +1,7 @@
 /**
  * The sidebar chat in a real VS Code (code-server + Chromium): open the GLM-4 view, send a message, watch the
- * reply stream in, press Stop, insert the reply's code block into the editor, reload the window and find the
- * conversation in the history. A remote image in the reply (markdown and raw HTML) must cause no request: a
+ * reply stream in, press Stop, insert the reply's code block into the editor, apply it to a selection through
+ * the diff (reject, then accept), reload the window and find the conversation in the history. A remote image in the reply (markdown and raw HTML) must cause no request: a
  * loopback HTTP server counts hits.
  *
  * The tiny model has random weights, so the server is told (GLM4_CHAT_TEST_GRAMMAR, read by server/chat) to
@@ -121,6 +121,43 @@ test("Insert puts the reply's code block at the cursor in the editor", { timeout
     assert.ok(text.trimEnd().endsWith(CODE), `the file ends with the inserted code:\n${text}`);
     assert.ok(text.startsWith("// Fixture for the end-to-end tests"), "the rest of the file is unchanged");
     await wb.screenshot("chat-inserted");
+}));
+
+test("Apply shows a diff; Reject writes nothing, Accept applies it as an edit", { timeout: 90_000 }, () => step("apply", async () => {
+    const { wb } = s;
+    const page = wb.page;
+    const before = fs.readFileSync(s.file("src/answer.ts"), "utf8");
+    // Select the add() function (lines 3-5): Apply proposes the code block in its place.
+    await wb.focusEditor();
+    await page.keyboard.press("Control+Home");
+    await page.keyboard.press("ArrowDown");
+    await page.keyboard.press("ArrowDown");
+    await page.keyboard.press("Shift+ArrowDown");
+    await page.keyboard.press("Shift+ArrowDown");
+    await page.keyboard.press("Shift+End");
+    const apply = chatFrame().locator(".message.assistant").last().locator('.code-block button[data-action="apply"]');
+    const toast = page.locator(".notification-toast", { hasText: "Apply the proposed change to answer.ts" });
+
+    await apply.click();
+    await page.locator(".monaco-diff-editor").first().waitFor({ state: "visible", timeout: 15_000 });
+    await toast.waitFor({ state: "visible", timeout: 15_000 });
+    await wb.screenshot("chat-apply-diff");
+    await toast.locator(".monaco-button", { hasText: "Reject" }).click();
+    await chatFrame().locator(".composer-notice", { hasText: "rejected" }).waitFor({ state: "visible", timeout: 15_000 });
+    await page.locator(".monaco-diff-editor").first().waitFor({ state: "hidden", timeout: 15_000 });
+    assert.equal(await page.locator(".tab.active.dirty").count(), 0, "nothing was written to the buffer");
+    assert.equal(fs.readFileSync(s.file("src/answer.ts"), "utf8"), before);
+
+    await apply.click();
+    await toast.waitFor({ state: "visible", timeout: 15_000 });
+    await toast.locator(".monaco-button", { hasText: "Accept" }).click();
+    await apply.filter({ hasText: "Applied" }).waitFor({ state: "visible", timeout: 15_000 });
+    await wb.focusEditor();
+    await wb.save();
+    const after = fs.readFileSync(s.file("src/answer.ts"), "utf8");
+    assert.ok(!after.includes("export function add"), `the selection was replaced:\n${after}`);
+    assert.equal(after.split(CODE).length - 1, 2, `the code is there twice (inserted, then applied):\n${after}`);
+    assert.ok(after.startsWith("// Fixture for the end-to-end tests"), "the rest of the file is unchanged");
 }));
 
 test("after a window reload the conversation is in the history and reopens", { timeout: 180_000 }, () => step("history", async () => {
