@@ -1,0 +1,154 @@
+#!/usr/bin/env bash
+# GLM-4-32B on the lent GPU machine, in ONE call (see bench/gpu/README.md for the exact `run` call).
+# Runs in the repo root there, with .device/ carried (bash bench/gpu/prepare.sh builds it here) and $OUT set.
+#
+#   1. unpack the carried Node binary, node_modules subtree and llama.cpp source into $WORK (/tmp/glm4gpu)
+#   2. in parallel: build ONLY the ggml-cuda backend (sm_90) from that source  |  generate the 19.7 GB
+#      random-weight GLM-4-32B Q4_K_M-like GGUF (/dev/shm when it has room, else $WORK) and check its size
+#   3. put the fresh libggml-cuda.so into @node-llama-cpp/linux-x64-cuda, then measure.mjs: load with all layers
+#      on the GPU, contexts 4096 / 16384 / 32768 (+deep fill) f16 KV, 32768 q8_0 KV and 65536 YaRN x4 if time allows
+#   4. $OUT: gpu-results.json, gpu-log.txt (this script's output), llama-log.txt, build-log.txt, gen-log.txt
+#
+# Everything has its own time limit inside GLM4_GPU_BUDGET_S (default 450 s) so partial results come back.
+# Rerunning on the same warm machine reuses the build and the model file (minutes saved).
+# Env: GLM4_GPU_BUDGET_S, GLM4_GPU_CONFIGS (measure.mjs --configs), GLM4_GPU_WORK, GLM4_GPU_JOBS.
+# GLM4_GPU_DRY=1 (bench/gpu/dryrun.sh, on a machine without a GPU): same steps, but the tiny model, no CUDA build,
+# the CPU prebuilt copied from this checkout's node_modules, and small CPU-sized configs.
+set -uo pipefail
+T0=$(date +%s)
+BUDGET=${GLM4_GPU_BUDGET_S:-450}
+OUT=${OUT:-$PWD/.device-out}
+WORK=${GLM4_GPU_WORK:-/tmp/glm4gpu}
+CARRY=${GLM4_GPU_CARRY:-.device}
+JOBS=${GLM4_GPU_JOBS:-$(nproc)}
+BUILD_LIMIT=${GLM4_GPU_BUILD_LIMIT_S:-330}   # the build must be done this many seconds after start
+MIN_MEASURE=${GLM4_GPU_MIN_MEASURE_S:-90}     # model load + the 4096 and 16384 contexts
+DRY=${GLM4_GPU_DRY:-0}
+SHAPE=32b; GPU=cuda; MEASURE_EXTRA=()
+if [[ "$DRY" == 1 ]]; then
+    SHAPE=tiny-hd32; GPU=false; MIN_MEASURE=${GLM4_GPU_MIN_MEASURE_S:-15}
+    MEASURE_EXTRA=(--prompt 300 --decode 16 --deep 3000 --configs "${GLM4_GPU_CONFIGS:-1024,2048,4096+deep,4096:q8_0,8192:yarn2}")
+fi
+mkdir -p "$OUT" "$WORK"
+ts() { printf '[device %s +%4ss] %s\n' "$(date +%H:%M:%S)" "$(( $(date +%s) - T0 ))" "$*"; }
+left() { echo $(( T0 + BUDGET - $(date +%s) )); }
+EXTRA="$WORK/device-info.json"
+status_json() { # key value (value is raw JSON)
+    python3 - "$EXTRA" "$1" "$2" <<'PY' 2>/dev/null || true
+import json, sys, os
+p, k, v = sys.argv[1:4]
+d = json.load(open(p)) if os.path.exists(p) else {}
+d[k] = json.loads(v)
+json.dump(d, open(p, "w"), indent=1)
+PY
+}
+
+main() {
+rm -f "$EXTRA"
+ts "start: budget ${BUDGET}s, work $WORK, out $OUT, jobs $JOBS"
+
+# --- 0. the machine ------------------------------------------------------------------------------------------------
+nvidia-smi --query-gpu=name,driver_version,memory.total,memory.used,compute_cap --format=csv || ts "nvidia-smi failed"
+SMI_HEAD=$(nvidia-smi 2>/dev/null | grep -m1 -o 'CUDA Version: [0-9.]*' || true)
+for d in /usr/local/cuda/bin /usr/local/cuda-*/bin; do [[ -x "$d/nvcc" ]] && { export PATH="$d:$PATH"; break; }; done
+NVCC=$(nvcc --version 2>/dev/null | grep -o 'release [0-9.]*' || echo "no nvcc")
+CUDA_LIB=$(dirname "$(dirname "$(command -v nvcc 2>/dev/null || echo /usr/local/cuda/bin/nvcc)")")/lib64
+[[ -d "$CUDA_LIB" ]] && export LD_LIBRARY_PATH="$CUDA_LIB${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+[[ -d /usr/local/nvidia/lib64 ]] && export LD_LIBRARY_PATH="$LD_LIBRARY_PATH:/usr/local/nvidia/lib64"
+ts "nvcc: $NVCC; driver's $SMI_HEAD; cmake: $(cmake --version 2>/dev/null | head -1); ninja: $(ninja --version 2>/dev/null || echo none); cpus $(nproc); mem $(free -g | awk '/Mem:/{print $2}') GiB"
+df -h /tmp /dev/shm "$PWD" 2>/dev/null | sed 's/^/    /'
+status_json gpu "$(nvidia-smi --query-gpu=name,driver_version,memory.total,compute_cap --format=csv,noheader 2>/dev/null | python3 -c 'import json,sys; print(json.dumps(sys.stdin.read().strip()))' 2>/dev/null || echo null)"
+status_json cuda "$(printf '{"nvcc":"%s","driver":"%s"}' "$NVCC" "$SMI_HEAD")"
+
+# --- 1. unpack -------------------------------------------------------------------------------------------------------
+for f in node.xz nm.tar.xz llama-src.tar.xz gen.cjs measure.mjs; do
+    [[ -f "$CARRY/$f" ]] || { ts "FATAL: $CARRY/$f missing (run bash bench/gpu/prepare.sh here and carry $CARRY)"; exit 2; }
+done
+# xz -dc, or Python's lzma where the image has no xz
+unxz_cat() { if command -v xz >/dev/null; then xz -dc "$1"; else python3 -c 'import lzma,shutil,sys; shutil.copyfileobj(lzma.open(sys.argv[1]), sys.stdout.buffer, 1<<20)' "$1"; fi; }
+NODE="$WORK/node"
+if [[ ! -x "$NODE" ]] || ! cmp -s "$CARRY/node.xz" "$WORK/node.xz.carried"; then
+    unxz_cat "$CARRY/node.xz" > "$NODE.tmp" && chmod +x "$NODE.tmp" && mv "$NODE.tmp" "$NODE" && cp "$CARRY/node.xz" "$WORK/node.xz.carried"
+fi &
+if ! cmp -s "$CARRY/nm.tar.xz" "$WORK/nm.tar.xz.carried"; then
+    rm -rf "$WORK/node_modules" && unxz_cat "$CARRY/nm.tar.xz" | tar xf - -C "$WORK" && cp "$CARRY/nm.tar.xz" "$WORK/nm.tar.xz.carried"
+fi &
+if [[ ! -f "$WORK/llama/CMakeLists.txt" ]]; then
+    rm -rf "$WORK/llama.tmp" && mkdir -p "$WORK/llama.tmp" && unxz_cat "$CARRY/llama-src.tar.xz" | tar xf - -C "$WORK/llama.tmp" && mv "$WORK/llama.tmp" "$WORK/llama"
+fi &
+wait
+cp "$CARRY/gen.cjs" "$CARRY/measure.mjs" "$WORK/"
+ts "unpacked: node $("$NODE" --version 2>&1), node-llama-cpp $("$NODE" -p 'require("'"$WORK"'/node_modules/node-llama-cpp/package.json").version' 2>&1)"
+"$NODE" --version >/dev/null 2>&1 || { ts "FATAL: the carried node does not run here"; exit 2; }
+
+# --- 2a. generate the model (background) --------------------------------------------------------------------------
+SHM_AVAIL=$(df -B1 --output=avail /dev/shm 2>/dev/null | tail -1 | tr -d ' ' || echo 0)
+if [[ -n "${GLM4_GPU_MODEL_DIR:-}" ]]; then MODEL_DIR=$GLM4_GPU_MODEL_DIR
+elif (( ${SHM_AVAIL:-0} > 23000000000 )); then MODEL_DIR=/dev/shm; else MODEL_DIR=$WORK; fi
+MODEL="$MODEL_DIR/glm4-$SHAPE-random.gguf"
+ts "generating $MODEL (/dev/shm free: $(( ${SHM_AVAIL:-0} / 1000000000 )) GB)"
+( cd "$WORK" && exec "$NODE" gen.cjs "$SHAPE" "$MODEL" "$WORK/gen.json" ) > "$OUT/gen-log.txt" 2>&1 &
+GEN_PID=$!
+
+# --- 2b. build ggml-cuda -------------------------------------------------------------------------------------------
+SO=$(find "$WORK/b" -name 'libggml-cuda.so' -type f 2>/dev/null | head -1)
+if [[ "$DRY" == 1 ]]; then
+    SO=none; ts "dry run: no CUDA build; copying the CPU prebuilt from this checkout"
+    cp -r node_modules/@node-llama-cpp/linux-x64 "$WORK/node_modules/@node-llama-cpp/"
+elif [[ -n "$SO" ]]; then
+    ts "reusing $SO"
+else
+    GEN_ARGS=(-G Ninja); command -v ninja >/dev/null || GEN_ARGS=()
+    B0=$(date +%s)
+    ts "configuring ggml-cuda (sm_90)"
+    if cmake -S "$WORK/llama" -B "$WORK/b" "${GEN_ARGS[@]}" -DCMAKE_BUILD_TYPE=Release -DGGML_CUDA=ON \
+        -DCMAKE_CUDA_ARCHITECTURES=90 -DGGML_NATIVE=OFF -DBUILD_SHARED_LIBS=ON -DGGML_BACKEND_DL=ON \
+        -DLLAMA_BUILD_COMMON=OFF -DLLAMA_BUILD_APP=OFF -DLLAMA_BUILD_TOOLS=OFF -DLLAMA_BUILD_TESTS=OFF \
+        -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_SERVER=OFF -DLLAMA_CURL=OFF -DGGML_CUDA_NCCL=OFF > "$OUT/build-log.txt" 2>&1; then
+        ts "building ggml-cuda with -j$JOBS (limit $(( T0 + BUILD_LIMIT - $(date +%s) )) s)"
+        timeout -k 5 $(( T0 + BUILD_LIMIT - $(date +%s) )) cmake --build "$WORK/b" -j"$JOBS" --target ggml-cuda >> "$OUT/build-log.txt" 2>&1
+        rc=$?
+        ts "build exit $rc after $(( $(date +%s) - B0 )) s"
+    else
+        ts "cmake configure FAILED"; tail -30 "$OUT/build-log.txt"
+    fi
+    status_json buildS "$(( $(date +%s) - B0 ))"
+    SO=$(find "$WORK/b" -name 'libggml-cuda.so' -type f 2>/dev/null | head -1)
+fi
+if [[ -z "$SO" ]]; then
+    ts "FATAL: no libggml-cuda.so; build log tail:"; tail -40 "$OUT/build-log.txt"
+    kill "$GEN_PID" 2>/dev/null; exit 3
+fi
+[[ "$DRY" == 1 ]] || { ls -la "$SO"; status_json libggmlCudaBytes "$(stat -c %s "$SO")"; }
+status_json modelPath "\"$MODEL\""
+
+# --- 2c. wait for the model ----------------------------------------------------------------------------------------
+GEN_WAIT=$(( $(left) - MIN_MEASURE ))   # leave the measurement at least MIN_MEASURE seconds
+while kill -0 "$GEN_PID" 2>/dev/null && (( GEN_WAIT > 0 )); do sleep 2; GEN_WAIT=$(( GEN_WAIT - 2 )); done
+if kill -0 "$GEN_PID" 2>/dev/null; then ts "FATAL: generator still running; $(du -b "$MODEL.partial" 2>/dev/null | cut -f1) bytes written"; kill "$GEN_PID"; exit 4; fi
+wait "$GEN_PID"; GEN_RC=$?
+cat "$OUT/gen-log.txt"
+if (( GEN_RC != 0 )); then ts "FATAL: generator exit $GEN_RC"; exit 4; fi
+ts "model ready: $(du -h "$MODEL" | cut -f1)"
+
+# --- 3. install the backend and measure ----------------------------------------------------------------------------
+BINS="$WORK/node_modules/@node-llama-cpp/linux-x64-cuda/bins/linux-x64-cuda"
+if [[ "$DRY" != 1 ]]; then
+    cp "$SO" "$BINS/libggml-cuda.so"
+    ldd "$BINS/libggml-cuda.so" | grep -E 'cuda|cublas|ggml|not found' | sed 's/^/    /'
+fi
+cp bench/gpu/diag-binding.cjs "$WORK/"
+(cd "$WORK" && timeout 60 "$NODE" diag-binding.cjs "$BINS" 2>&1 | grep -v '^\s*$' | tail -15) || ts "binding diagnostic failed (see above)"
+MEASURE_S=$(( $(left) - 10 ))
+ts "measuring (${MEASURE_S}s left)"
+timeout -k 10 "$MEASURE_S" "$NODE" "$WORK/measure.mjs" --model "$MODEL" --out "$OUT" --gpu "$GPU" \
+    --deadline-ms $(( ( $(date +%s) + MEASURE_S - 15 ) * 1000 )) --threads "$(nproc)" \
+    --gen-json "$WORK/gen.json" --extra-json "$EXTRA" ${GLM4_GPU_CONFIGS:+--configs "$GLM4_GPU_CONFIGS"} "${MEASURE_EXTRA[@]}"
+MRC=$?
+ts "measure exit $MRC; total $(( $(date +%s) - T0 )) s"
+ls -la "$OUT"
+return $MRC
+}
+
+main 2>&1 | tee -a "$OUT/gpu-log.txt"
+exit "${PIPESTATUS[0]}"
