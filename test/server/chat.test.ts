@@ -82,25 +82,36 @@ test("chat: a turn streams a start event then text deltas, resolves with the rep
     }
 });
 
-test("chat: later turns re-evaluate only the new message (the KV cache holds every earlier turn)", async () => {
-    const { h } = await setup();
-    try {
-        const first = await h.request(ChatRequest.type, params({ action: "send", input: { text: "Turn one" } }));
-        let prev = first;
-        for (const text of ["Turn two", "Turn three, with more words in it"]) {
-            const r = await h.request(ChatRequest.type, params({ action: "send", conversationId: first.conversationId, input: { text } }));
-            // The KV sequence holds the previous prompt and reply (all generated tokens but the final stop token).
-            assert.equal(r.stats.reusedPromptTokens, prev.stats.promptTokens + prev.stats.generatedTokens - 1, JSON.stringify(r.stats));
-            // What is evaluated is `<|user|>` + "\n" + the new text + `<|assistant|>`: the stop token the previous reply
-            // ended on is part of it (it ended generation, so it never entered the cache).
+/**
+ * Greedy sampling of this reply picks tokens that re-tokenizing its text does not give back (BPE is not unique:
+ * 14 sampled tokens, 16 when re-tokenized): the engine must still find the previous turn in its cache.
+ */
+const CODE_REPLY = "\nconst x = 1;\nreturn x;";
+
+for (const [name, reply] of [["a reply that re-tokenizes the same", REPLY], ["a reply sampled as other tokens than its re-tokenization", CODE_REPLY]] as const) {
+    test(`chat: later turns re-evaluate only the new message (KV cache reuse; ${name})`, async () => {
+        const { h } = await setup({ sampling: { grammar: gbnf(`root ::= ${JSON.stringify(reply)}`), temperature: 0 } });
+        try {
             const model = await h.server.context.models.acquire("chat");
-            assert.equal(r.stats.evaluatedPromptTokens, 1 + model.countTokens(`\n${text}`) + 1, JSON.stringify(r.stats));
-            prev = r;
+            const first = await h.request(ChatRequest.type, params({ action: "send", input: { text: "Turn one" } }));
+            assert.equal(replyText(first), reply);
+            // Generated tokens include the final stop token; the reply's text is the rest.
+            if (reply === CODE_REPLY) assert.notEqual(model.countTokens(reply), first.stats.generatedTokens - 1, "precondition: sampled != re-tokenized");
+            let prev = first;
+            for (const text of ["Turn two", "Turn three, with more words in it"]) {
+                const r = await h.request(ChatRequest.type, params({ action: "send", conversationId: first.conversationId, input: { text } }));
+                // The KV sequence holds the previous prompt and reply (all generated tokens but the final stop token).
+                assert.equal(r.stats.reusedPromptTokens, prev.stats.promptTokens + prev.stats.generatedTokens - 1, JSON.stringify(r.stats));
+                // Evaluated: `<|user|>` (the stop token the previous reply ended on never entered the cache) + "\n" +
+                // the new text + `<|assistant|>`.
+                assert.equal(r.stats.evaluatedPromptTokens, 1 + model.countTokens(`\n${text}`) + 1, JSON.stringify(r.stats));
+                prev = r;
+            }
+        } finally {
+            await h.dispose();
         }
-    } finally {
-        await h.dispose();
-    }
-});
+    });
+}
 
 test("chat: cancelling mid-stream stops generation, resolves with abort and stores the partial reply", async () => {
     const { h } = await setup({ sampling: { grammar: ENDLESS }, settings: { contextSize: 4096, chat: { maxTokens: 3500 } } });

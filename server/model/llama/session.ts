@@ -23,11 +23,48 @@ export interface GenerationTarget {
     grammar(spec: NonNullable<GenerateOptions["grammar"]>): Promise<LlamaGrammar>;
 }
 
-/** Tokenizes a Prompt: special parts may produce control tokens, text parts never do. */
-export function tokenizePrompt(model: LlamaModel, prompt: Prompt): Token[] {
+/**
+ * Tokenizes a Prompt: special parts may produce control tokens, text parts never do. With `cached` (what the
+ * KV sequence holds), a text part that starts where the prompt still matches the cache and whose text the
+ * cached tokens spell exactly is taken as those tokens: a reply the model generated re-tokenizes differently
+ * from how it was sampled (BPE is not unique), which would otherwise cut KV reuse inside the previous reply.
+ */
+export function tokenizePrompt(model: LlamaModel, prompt: Prompt, cached: readonly Token[] = []): Token[] {
     const tokens: Token[] = [];
-    for (const part of prompt) if (part.text) tokens.push(...model.tokenize(part.text, part.special === true));
+    let matching = cached.length > 0;
+    for (const part of prompt) {
+        if (!part.text) continue;
+        const start = tokens.length;
+        const plain = model.tokenize(part.text, part.special === true);
+        const reused = matching && !part.special && !sameTokens(plain, cached, start) ? cachedSpelling(model, part.text, cached, start) : undefined;
+        tokens.push(...(reused ?? plain));
+        matching = matching && sameTokens(tokens.slice(start), cached, start);
+    }
     return tokens;
+}
+
+function sameTokens(tokens: readonly Token[], cached: readonly Token[], at: number): boolean {
+    if (at + tokens.length > cached.length) return false;
+    for (let i = 0; i < tokens.length; i++) if (tokens[i] !== cached[at + i]) return false;
+    return true;
+}
+
+/** The shortest run of cached tokens from `at` (no control tokens) that detokenizes to exactly `text`. */
+function cachedSpelling(model: LlamaModel, text: string, cached: readonly Token[], at: number): Token[] | undefined {
+    const max = Math.min(cached.length - at, 4 * text.length);
+    const spelled = (k: number): string => model.detokenize(cached.slice(at, at + k), true);
+    let lo = 1, hi = max;
+    while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (spelled(mid).length >= text.length) hi = mid;
+        else lo = mid + 1;
+    }
+    for (let k = lo; k <= Math.min(max, lo + 3); k++) {
+        if (spelled(k) !== text) continue;
+        const run = cached.slice(at, at + k);
+        return run.some((t) => model.isSpecialToken(t)) ? undefined : run;
+    }
+    return undefined;
 }
 
 /**
@@ -42,7 +79,7 @@ export async function runGeneration(
     startedAt: number,
 ): Promise<GenerateResult> {
     const { model, sequence } = target;
-    const tokens = tokenizePrompt(model, prompt);
+    const tokens = tokenizePrompt(model, prompt, sequence.contextTokens);
     const contextSize = sequence.contextSize;
     const stats = {
         promptTokens: tokens.length, reusedPromptTokens: 0, evaluatedPromptTokens: 0, generatedTokens: 0,
