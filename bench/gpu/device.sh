@@ -57,7 +57,8 @@ CUDA_LIB=$(dirname "$(dirname "$(command -v nvcc 2>/dev/null || echo /usr/local/
 [[ -d /usr/local/nvidia/lib64 ]] && export LD_LIBRARY_PATH="$LD_LIBRARY_PATH:/usr/local/nvidia/lib64"
 ts "nvcc: $NVCC; driver's $SMI_HEAD; cmake: $(cmake --version 2>/dev/null | head -1); ninja: $(ninja --version 2>/dev/null || echo none); cpus $(nproc); mem $(free -g | awk '/Mem:/{print $2}') GiB"
 df -h /tmp /dev/shm "$PWD" 2>/dev/null | sed 's/^/    /'
-status_json gpu "$(nvidia-smi --query-gpu=name,driver_version,memory.total,compute_cap --format=csv,noheader 2>/dev/null | python3 -c 'import json,sys; print(json.dumps(sys.stdin.read().strip()))' 2>/dev/null || echo null)"
+GPU_INFO=$(nvidia-smi --query-gpu=name,driver_version,memory.total,compute_cap --format=csv,noheader 2>/dev/null || true)
+status_json gpu "$(python3 -c 'import json,sys; print(json.dumps(sys.argv[1].strip() or None))' "$GPU_INFO")"
 status_json cuda "$(printf '{"nvcc":"%s","driver":"%s"}' "$NVCC" "$SMI_HEAD")"
 
 # --- 1. unpack -------------------------------------------------------------------------------------------------------

@@ -14,15 +14,18 @@
  * (every node-llama-cpp / llama.cpp log line); prints progress and a summary table to stdout.
  * Config syntax: CTX[:q8_0][:yarnF][+deep]; configs after the first three are skipped when time runs short.
  */
-import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import {
     getLlama, GgmlType, LlamaLogLevel,
-    type Llama, type LlamaContext, type LlamaModel, type LlamaModelOptions, type Token,
+    type Llama, type LlamaModel, type LlamaModelOptions, type Token,
 } from "node-llama-cpp";
+import {
+    type ConfigSpec, type Json, decodeRun, diff, errText, MiB, nlcUsed, parseConfigs, promptOf, promptRun,
+    readJsonFile, smiMemory, smiUsed, summaryTable, withTimeout,
+} from "./support";
 
 // ---------------------------------------------------------------------------------------------------------------
 // arguments
@@ -53,20 +56,6 @@ const decodeTokens = numArg("decode", 128);
 const deepTarget = numArg("deep", 16384);
 const REQUIRED_CONFIGS = 3;
 
-interface ConfigSpec { id: string; contextSize: number; kv: "f16" | "q8_0"; yarn: number | null; deep: boolean; costS: number }
-function parseConfigs(spec: string): ConfigSpec[] {
-    return spec.split(",").filter(Boolean).map((s) => {
-        const deep = s.endsWith("+deep");
-        const parts = (deep ? s.slice(0, -5) : s).split(":");
-        const contextSize = Number(parts[0]);
-        if (!Number.isInteger(contextSize) || contextSize <= 0) throw new Error(`bad config ${s}`);
-        const kv = parts.includes("q8_0") ? "q8_0" : "f16";
-        const yarnPart = parts.find((p) => p.startsWith("yarn"));
-        const yarn = yarnPart ? Number(yarnPart.slice(4) || 4) : null;
-        const costS = 10 + contextSize / 8192 + (deep ? 20 : 0) + (yarn ? 40 : 0);
-        return { id: s, contextSize, kv, yarn, deep, costS };
-    });
-}
 const configs = parseConfigs(arg("configs", "4096,16384,32768+deep,32768:q8_0,65536:yarn4")!);
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -82,7 +71,6 @@ function say(msg: string): void {
     fs.writeSync(llamaLog, line + "\n");
 }
 
-type Json = null | boolean | number | string | Json[] | { [k: string]: Json | undefined };
 const results: { [k: string]: Json | undefined } & { configs: Json[]; vram: Json[]; errors: string[] } = {
     schema: 1,
     status: "running",
@@ -93,10 +81,6 @@ const results: { [k: string]: Json | undefined } & { configs: Json[]; vram: Json
     vram: [],
     errors: [],
 };
-function readJsonFile(file: string | undefined): Json | undefined {
-    if (!file || !fs.existsSync(file)) return undefined;
-    try { return JSON.parse(fs.readFileSync(file, "utf8")) as Json; } catch (e) { return `unreadable: ${String(e)}`; }
-}
 results.generator = readJsonFile(arg("gen-json"));
 results.deviceScript = readJsonFile(arg("extra-json"));
 function save(): void {
@@ -119,36 +103,11 @@ function takeCaptured(): string[] { const c = captured; captured = []; return c;
 /** llama.cpp log lines reach JS asynchronously: give the ones of the step just done time to arrive. */
 const settleLogs = (): Promise<void> => new Promise((r) => setTimeout(r, 300));
 
-const MiB = (bytes: number): number => Math.round(bytes / 2 ** 20);
 function remainingMs(): number { return deadline - Date.now(); }
-async function withTimeout<T>(p: Promise<T>, ms: number, label: string): Promise<T> {
-    let timer: NodeJS.Timeout | undefined;
-    const t = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`${label}: timed out after ${Math.round(ms / 1000)} s`)), Math.max(1, ms));
-    });
-    try { return await Promise.race([p, t]); } finally { clearTimeout(timer); }
-}
-const errText = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
 // ---------------------------------------------------------------------------------------------------------------
 // GPU memory probes
 
-function nvidiaSmi(args: string[]): string | null {
-    try { return execFileSync("nvidia-smi", args, { encoding: "utf8", timeout: 15_000, stdio: ["ignore", "pipe", "ignore"] }).trim(); }
-    catch { return null; }
-}
-function smiMemory(): { usedMiB: number; totalMiB: number; processMiB: number | null } | null {
-    const q = nvidiaSmi(["--query-gpu=memory.used,memory.total", "--format=csv,noheader,nounits"]);
-    if (!q) return null;
-    const [used, total] = q.split("\n")[0]!.split(",").map((s) => Number(s.trim()));
-    const apps = nvidiaSmi(["--query-compute-apps=pid,used_memory", "--format=csv,noheader,nounits"]) ?? "";
-    let processMiB: number | null = null;
-    for (const line of apps.split("\n")) {
-        const [pid, mem] = line.split(",").map((s) => Number(s.trim()));
-        if (pid === process.pid && Number.isFinite(mem)) processMiB = mem!;
-    }
-    return { usedMiB: used!, totalMiB: total!, processMiB };
-}
 let llama: Llama | undefined;
 async function vramSnapshot(phase: string): Promise<{ [k: string]: Json }> {
     const smi = smiMemory();
@@ -163,61 +122,9 @@ async function vramSnapshot(phase: string): Promise<{ [k: string]: Json }> {
     results.vram.push(snap);
     return snap;
 }
-function smiUsed(s: { [k: string]: Json }): number | null {
-    const v = s.nvidiaSmi as { usedMiB?: number } | null;
-    return v?.usedMiB ?? null;
-}
-function nlcUsed(s: { [k: string]: Json }): number | null {
-    const v = s.nodeLlamaCpp as { usedMiB?: number } | null;
-    return typeof v === "object" && v !== null ? v.usedMiB ?? null : null;
-}
-const diff = (a: number | null, b: number | null): number | null => (a === null || b === null ? null : a - b);
 
 // ---------------------------------------------------------------------------------------------------------------
 // measurement pieces
-
-/** Deterministic pseudo-random byte-level tokens (ids 0-255 are the GPT-2 byte tokens, type NORMAL). */
-function promptOf(n: number, seed: number): Token[] {
-    let a = seed >>> 0;
-    const out: Token[] = [];
-    for (let i = 0; i < n; i++) {
-        a = (Math.imul(a, 1664525) + 1013904223) >>> 0;
-        out.push(((a >>> 8) % 256) as Token);
-    }
-    return out;
-}
-
-async function decodeRun(model: LlamaModel, ctx: LlamaContext, seq: ReturnType<LlamaContext["getSequence"]>, first: Token, n: number) {
-    const stamps: number[] = [];
-    let eog = 0;
-    const t0 = performance.now();
-    for await (const token of seq.evaluate([first], { yieldEogToken: true })) {
-        stamps.push(performance.now());
-        if (model.isEogToken(token)) eog++;
-        if (stamps.length >= n) break;
-    }
-    const totalMs = stamps.length ? stamps[stamps.length - 1]! - t0 : 0;
-    const steps = stamps.map((s, i) => s - (i === 0 ? t0 : stamps[i - 1]!)).sort((x, y) => x - y);
-    const steady = stamps.length > 1 ? (stamps.length - 1) / ((stamps[stamps.length - 1]! - stamps[0]!) / 1000) : null;
-    return {
-        tokens: stamps.length,
-        totalMs: +totalMs.toFixed(1),
-        tokPerS: stamps.length ? +(stamps.length / (totalMs / 1000)).toFixed(2) : null,
-        steadyTokPerS: steady === null ? null : +steady.toFixed(2),
-        firstTokenMs: stamps.length ? +(stamps[0]! - t0).toFixed(2) : null,
-        medianTokenMs: steps.length ? +steps[Math.floor(steps.length / 2)]!.toFixed(2) : null,
-        eogTokens: eog,
-        contextTokensAfter: seq.nextTokenIndex,
-        ctxSize: ctx.contextSize,
-    };
-}
-
-async function promptRun(seq: ReturnType<LlamaContext["getSequence"]>, tokens: Token[]) {
-    const t0 = performance.now();
-    await seq.evaluateWithoutGeneratingNewTokens(tokens);
-    const ms = performance.now() - t0;
-    return { tokens: tokens.length, ms: +ms.toFixed(1), tokPerS: +(tokens.length / (ms / 1000)).toFixed(1), startIndex: seq.nextTokenIndex - tokens.length };
-}
 
 function kvType(kv: "f16" | "q8_0"): GgmlType { return kv === "q8_0" ? GgmlType.Q8_0 : GgmlType.F16; }
 
@@ -356,29 +263,6 @@ async function runConfig(model: LlamaModel, c: ConfigSpec, rec: { [k: string]: J
 // ---------------------------------------------------------------------------------------------------------------
 // summary
 
-function summaryTable(): string {
-    const rows = [["config", "ctx", "kv", "VRAM ctx MiB (smi/nlc)", "est v1/v2 MiB", "prompt tok/s", "decode tok/s", "note"]];
-    for (const r of results.configs as { [k: string]: Json }[]) {
-        const v = r.vramContextMiB as { nvidiaSmi: number | null; nodeLlamaCpp: number | null } | undefined;
-        const e = r.estimate as { v1?: { gpuVramMiB: number } | string; v2?: { gpuVramMiB: number } | string } | undefined;
-        const est = (x: { gpuVramMiB: number } | string | undefined): string => (typeof x === "object" ? String(x.gpuVramMiB) : "-");
-        const p = r.prompt as { tokPerS: number } | undefined;
-        const d = r.decode as { steadyTokPerS: number | null } | undefined;
-        const deep = r.deep as { decode: { steadyTokPerS: number | null; contextTokensAfter: number } | null } | undefined;
-        rows.push([
-            String(r.id), String(r.actualContextSize ?? r.contextSize), String(r.kv),
-            v ? `${v.nvidiaSmi ?? "-"}/${v.nodeLlamaCpp ?? "-"}` : "-",
-            e ? `${est(e.v1)}/${est(e.v2)}` : "-",
-            p ? String(p.tokPerS) : "-",
-            d ? String(d.steadyTokPerS) : "-",
-            r.error ? `ERROR ${String(r.error).slice(0, 60)}` : r.skipped ? `skipped: ${String(r.skipped)}`
-                : deep?.decode ? `deep ${deep.decode.contextTokensAfter} tok: ${deep.decode.steadyTokPerS} tok/s` : "",
-        ]);
-    }
-    const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-    return rows.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join("  ")).join("\n");
-}
-
 function finish(status: string, code: number): never {
     results.status = status;
     results.finishedAt = new Date().toISOString();
@@ -391,7 +275,7 @@ function finish(status: string, code: number): never {
     const est = results.modelEstimate as Json;
     const vm = results.vramModelMiB as Json;
     console.log(`model VRAM (smi/nlc MiB): ${JSON.stringify(vm ?? null)}; estimate: ${JSON.stringify(est ?? null)}`);
-    console.log(summaryTable());
+    console.log(summaryTable(results.configs));
     if (results.errors.length) console.log(`errors:\n  ${results.errors.join("\n  ")}`);
     console.log(`results: ${resultsPath}`);
     fs.closeSync(llamaLog);
