@@ -23,6 +23,8 @@ import type { LanguageModel, ModelSession } from "./languageModel";
 import type { ModelProvider, ModelRole } from "./modelProvider";
 import { onLlamaLog } from "./llama/engine";
 import { localEngine, type EngineLoader, type LoadProgress, type LocalEngineOptions } from "./llama/localEngine";
+// planner helper: the scale-out engine (glm4.engine = "openai-compatible")
+import { openAiEngine } from "../engines/openai/loader";
 
 export type ModelHostContext = Pick<ServerContext, "connection" | "settings" | "log" | "storagePath">;
 
@@ -43,7 +45,9 @@ function isConfigured(s: Glm4Settings): boolean {
 }
 
 export function createModelHost(ctx: ModelHostContext, options: ModelHostOptions = {}): ModelProvider {
-    const engines: Partial<Record<Glm4Settings["engine"], EngineLoader>> = { local: localEngine(options.local), ...options.engines };
+    const engines: Partial<Record<Glm4Settings["engine"], EngineLoader>> = {
+        local: localEngine(options.local), "openai-compatible": openAiEngine(), ...options.engines,
+    };
     const listeners = new Set<(s: ModelStatus) => void>();
     const primary = new ModelSlot(ctx, engines, (s) => { for (const l of [...listeners]) l(s); });
     const llamaLog = onLlamaLog((level, message) => ctx.log[level](`llama.cpp: ${message}`));
