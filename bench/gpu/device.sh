@@ -21,7 +21,7 @@ OUT=${OUT:-$PWD/.device-out}
 WORK=${GLM4_GPU_WORK:-/tmp/glm4gpu}
 CARRY=${GLM4_GPU_CARRY:-.device}
 JOBS=${GLM4_GPU_JOBS:-$(nproc)}
-BUILD_LIMIT=${GLM4_GPU_BUILD_LIMIT_S:-330}   # the build must be done this many seconds after start
+BUILD_LIMIT=${GLM4_GPU_BUILD_LIMIT_S:-$(( BUDGET - 100 < 330 ? BUDGET - 100 : 330 ))}   # build done by then (s after start)
 MIN_MEASURE=${GLM4_GPU_MIN_MEASURE_S:-90}     # model load + the 4096 and 16384 contexts
 DRY=${GLM4_GPU_DRY:-0}
 SHAPE=32b; GPU=cuda; MEASURE_EXTRA=()
