@@ -12,6 +12,10 @@ import { loadLlamaModel } from "../llamaModel";
 import { validateModelFile } from "../validate";
 import { isRemoteModel, resolveModelPath } from "../download/resolve";
 import { isMemoryError, loadNodeLlamaCpp, type GpuChoice } from "./engine";
+// planner helper: zero-setup first run (server/planner/firstRun.ts)
+import { planFirstRun } from "../../planner/firstRun";
+import { detectMachine } from "../../planner/machine";
+import type { MachineInfo } from "../../planner/chooser";
 
 export interface LoadProgress {
     state: "downloading" | "loading";
@@ -67,10 +71,19 @@ export interface LocalEngineOptions {
     gpu?: GpuChoice;
     /** Test hook: runs before each load attempt and may throw (e.g. a simulated out-of-memory). */
     beforeAttempt?: (plan: LoadPlan, attempt: number) => void | Promise<void>;
+    /** The machine's GPUs and memory for the first-run planner (default: node-llama-cpp's view, `gpu`). */
+    probe?: () => Promise<MachineInfo>;
 }
 
 export function localEngine(options: LocalEngineOptions = {}): EngineLoader {
-    return async ({ settings, signal, storagePath, log, report }) => {
+    return async ({ settings: configured, signal, storagePath, log, report }) => {
+        // planner helper: pristine default settings -> the model this machine can run, said once (the notice)
+        const planned = await planFirstRun(configured, { storagePath, log, probe: options.probe ?? (() => detectMachine(options.gpu ?? "auto")) });
+        const settings = planned.settings;
+        const withPlan = (r: EngineLoadResult): EngineLoadResult => {
+            const notice = [planned.notice, r.notice].filter(Boolean).join("; ");
+            return notice ? { ...r, notice } : r;
+        };
         const remote = isRemoteModel(settings.model);
         if (remote) report({ state: "downloading", fraction: 0, message: `Downloading ${settings.model}` });
         const path = await resolveModelPath(settings.model, {
@@ -94,10 +107,10 @@ export function localEngine(options: LocalEngineOptions = {}): EngineLoader {
                     ...(options.gpu !== undefined ? { gpu: options.gpu } : {}),
                     onProgress: (fraction) => report({ state: "loading", fraction, message: `Loading ${path}` }),
                 });
-                if (i === 0) return { model };
+                if (i === 0) return withPlan({ model });
                 const notice = `not enough memory for ${describePlan(plans[0]!)}; loaded with ${describePlan(plan)}`;
                 log.warn(`Model: ${notice} (${failures.join("; ")}).`);
-                return { model, notice };
+                return withPlan({ model, notice });
             } catch (e) {
                 if (signal.aborted) throw signal.reason;
                 const usedGpu = plan.gpuLayers !== 0;
