@@ -189,7 +189,7 @@ export class ChatView {
         const kind = e instanceof RequestError ? e.kind : undefined;
         const message = (e as Error)?.message ?? String(e);
         const text = kind === "ServerUnavailable" ? `The GLM-4 server is not available: ${message}`
-            : kind === "ModelNotLoaded" ? `No model is loaded: ${message}`
+            : kind === "ModelNotLoaded" ? (/^no model/i.test(message) ? message : `No model is loaded: ${message}`)
             : kind === "Busy" ? `Busy: ${message}`
             : `The reply failed: ${message}`;
         if (!turn.started) {
