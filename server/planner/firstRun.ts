@@ -1,9 +1,11 @@
 /**
  * Zero-setup first run for the local engine. While the settings are the pristine defaults (the default model
  * URI with "auto" context and GPU layers) and nothing is downloaded yet, the chooser decides what this machine
- * loads: the default GLM-4-32B Q4_K_M where it fits, else e.g. GLM-4-9B on a small GPU or the CPU. The reason
- * is said once (the model host shows it with the device sentence). Anything the user set (another model, a
- * number for context or GPU layers: `glm4.chooseModel` writes all three) is loaded as set.
+ * loads: the model (the default GLM-4-32B Q4_K_M where it fits, else e.g. GLM-4-9B on a small GPU or the CPU)
+ * and the context size it planned with headroom; GPU layers stay "auto" (node-llama-cpp fits them to that
+ * context on the real device, and the engine's memory step-down still applies). The reason is said once (the
+ * model host shows it with the device sentence). Anything the user set (another model, a number for context
+ * or GPU layers: `glm4.chooseModel` writes all three) is loaded as set.
  */
 import { DEFAULT_MODEL_URI, type Glm4Settings } from "../protocol/settings";
 import type { Logger } from "../logger";
@@ -38,10 +40,7 @@ export async function planFirstRun(
     }
     const choice = chooseModel(machine, { contexts: ENGINE_CONTEXTS });
     o.log?.info(`Planner: ${choice.explanation}`);
-    if (choice.uri === DEFAULT_MODEL_URI) return { settings, notice: choice.explanation };
-    if (await findDownloaded(o.storagePath, choice.uri)) return { settings: { ...settings, model: choice.uri }, notice: choice.explanation };
-    return {
-        settings: { ...settings, model: choice.uri },
-        notice: `${choice.explanation} Run "GLM-4: Choose Model for This GPU" to pick another.`,
-    };
+    const planned: Glm4Settings = { ...settings, model: choice.uri, contextSize: choice.contextSize };
+    if (choice.uri === DEFAULT_MODEL_URI || (await findDownloaded(o.storagePath, choice.uri))) return { settings: planned, notice: choice.explanation };
+    return { settings: planned, notice: `${choice.explanation} Run "GLM-4: Choose Model for This GPU" to pick another.` };
 }

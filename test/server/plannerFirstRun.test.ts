@@ -48,6 +48,7 @@ test("no GPU: the pristine defaults load GLM-4-9B instead of the 32B, and the st
     try {
         assert.equal(status.state, "ready", status.error);
         assert.match(status.device ?? "", /No GPU was found, so GLM-4-9B-0414 Q4_K_M runs on the CPU/);
+        assert.equal(status.contextSize, 8192, "the planned context");
         assert.deepEqual(stored.map((m) => m.uri), ["hf:bartowski/THUDM_GLM-4-9B-0414-GGUF:Q4_K_M"]);
         assert.ok(hub.requests.some((r) => r.path.includes("/THUDM_GLM-4-9B-0414-GGUF/")));
         assert.ok(!hub.requests.some((r) => r.path.includes("/THUDM_GLM-4-32B-0414-GGUF/resolve/")));
@@ -60,7 +61,9 @@ test("a 24 GB GPU: the default 32B stays, with the planner's one-sentence reason
     const { h, status, stored } = await run(RTX4090, {});
     try {
         assert.equal(status.state, "ready", status.error);
-        assert.match(status.device ?? "", /GLM-4-32B-0414 Q4_K_M with a \d+K context fits fully in the 23\.3 GiB free on your NVIDIA GeForce RTX 4090/);
+        const m = /GLM-4-32B-0414 Q4_K_M with a (\d+)K context fits fully in the 23\.3 GiB free on your NVIDIA GeForce RTX 4090/.exec(status.device ?? "");
+        assert.ok(m, status.device);
+        assert.equal(status.contextSize, Number(m[1]) * 1024, "the context the reason names");
         assert.deepEqual(stored.map((m) => m.uri), ["hf:bartowski/THUDM_GLM-4-32B-0414-GGUF:Q4_K_M"]);
     } finally {
         await h.dispose();
