@@ -34,58 +34,74 @@ export async function conversationRun(s: BenchServer): Promise<ConversationRun> 
     return { turns, notices };
 }
 
-export interface ContentionRound {
-    idleMs: number[];
-    busyMs: number[];
-    /** The chat turn's prompt size and its time to first token (≈ the prefill), from ChatResult.stats. */
-    chatPromptTokens: number;
-    chatEvaluatedTokens: number;
-    chatTimeToFirstTokenMs: number;
-    chatNotices: number;
+export interface ContentionPrefill {
+    /** The chat turn's prompt size, tokens evaluated, and its time to first token (≈ the prefill), ms. */
+    promptTokens: number;
+    evaluatedTokens: number;
+    timeToFirstTokenMs: number;
+    notices: number;
+    /** Completion samples taken during this prefill. */
+    samples: number;
 }
 
-export async function contentionRound(s: BenchServer, name: string, idleSamples: number): Promise<ContentionRound> {
+export interface ContentionRun {
+    /** Server-side ms of keystroke completions with the chat session idle / during a chat prefill (pooled). */
+    idleMs: number[];
+    busyMs: number[];
+    prefills: ContentionPrefill[];
+}
+
+/**
+ * Idle and busy phases alternate, idle first and last (I B I B ... I), each idle phase as long as the prefill
+ * before it (the first: `firstIdleMs`), so both sides see the same machine load (it drifts on a shared machine).
+ */
+export async function contentionRun(s: BenchServer, prefills: number, firstIdleMs: number): Promise<ContentionRun> {
     const { h, timed } = s;
-    const opened = openTypingDoc(s, name);
+    const opened = openTypingDoc(s, "busy");
     const doc = opened.doc;
     let at = opened.at;
     const keys = keystrokes(TYPED_FUNCTION);
     let k = 0;
-    /** One keystroke, then one awaited request: its server-side ms (undefined if it did not run the model). */
-    const keystroke = async (): Promise<{ ms: number; end: number } | undefined> => {
+    /** One keystroke, then one awaited request: its server-side ms. */
+    const keystroke = async (): Promise<number | undefined> => {
         at = h.type(doc, at, keys[k++ % keys.length]!);
         await h.inlineCompletion(doc, at);
-        const span = timed.spanAt(doc.uri, at.line, at.character);
-        return span ? { ms: span.ms, end: span.end } : undefined;
+        return timed.spanAt(doc.uri, at.line, at.character)?.ms;
     };
     await keystroke(); // the new document's first request evaluates the whole prompt: not a keystroke sample
 
-    const idleMs: number[] = [];
-    for (let i = 0; i < idleSamples; i++) {
-        const r = await keystroke();
-        if (r) idleMs.push(r.ms);
-    }
-
-    const id = chatId();
-    const started = h.waitFor(ChatDeltaNotification.type, (p) => p.chatId === id && p.event.kind === "start", { timeoutMs: 600_000 });
-    const firstText = h.waitFor(ChatDeltaNotification.type, (p) => p.chatId === id && p.event.kind === "text", { timeoutMs: 600_000 });
-    let prefillDone = false;
-    firstText.then(() => { prefillDone = true; }, () => { prefillDone = true; });
-    const chat = h.request(ChatRequest.type, { chatId: id, action: "send", input: { text: longMessage() } });
-    chat.catch(() => { prefillDone = true; });
-    await started;
-    const busyMs: number[] = [];
-    while (!prefillDone) {
-        const r = await keystroke();
-        if (r && !prefillDone) busyMs.push(r.ms);
-    }
-    const result = await chat;
-    h.close(doc);
-    return {
-        idleMs, busyMs,
-        chatPromptTokens: result.stats.promptTokens,
-        chatEvaluatedTokens: result.stats.evaluatedPromptTokens,
-        chatTimeToFirstTokenMs: result.stats.timeToFirstTokenMs,
-        chatNotices: result.notices.length,
+    const out: ContentionRun = { idleMs: [], busyMs: [], prefills: [] };
+    const idle = async (durationMs: number): Promise<void> => {
+        const until = performance.now() + durationMs;
+        while (performance.now() < until) {
+            const ms = await keystroke();
+            if (ms !== undefined) out.idleMs.push(ms);
+        }
     };
+    await idle(firstIdleMs);
+    for (let round = 0; round < prefills; round++) {
+        const id = chatId();
+        const started = h.waitFor(ChatDeltaNotification.type, (p) => p.chatId === id && p.event.kind === "start", { timeoutMs: 600_000 });
+        const firstText = h.waitFor(ChatDeltaNotification.type, (p) => p.chatId === id && p.event.kind === "text", { timeoutMs: 600_000 });
+        let prefillDone = false;
+        firstText.then(() => { prefillDone = true; }, () => { prefillDone = true; });
+        const chat = h.request(ChatRequest.type, { chatId: id, action: "send", input: { text: longMessage(round) } });
+        chat.catch(() => { prefillDone = true; });
+        await started;
+        const t0 = performance.now();
+        let samples = 0;
+        while (!prefillDone) {
+            const ms = await keystroke();
+            if (ms !== undefined && !prefillDone) { out.busyMs.push(ms); samples++; }
+        }
+        const busyFor = performance.now() - t0;
+        const result = await chat;
+        out.prefills.push({
+            promptTokens: result.stats.promptTokens, evaluatedTokens: result.stats.evaluatedPromptTokens,
+            timeToFirstTokenMs: result.stats.timeToFirstTokenMs, notices: result.notices.length, samples,
+        });
+        await idle(busyFor);
+    }
+    h.close(doc);
+    return out;
 }

@@ -7,7 +7,10 @@
  * - the same generated count: an endless [a-z] grammar on both sides (no end-of-generation token is allowed),
  *   so both stop at exactly COMPLETION_MAX_TOKENS; same sampling (temperature, topK, topP, seed);
  * - the same engine settings: same GGUF, CPU, threads, context size, flash attention, one sequence.
- * Runs are interleaved (A B, B A, ...) after one warm-up of each; medians are compared.
+ * Runs are interleaved (A B, B A, ...) after one warm-up of each; medians are compared. Besides wall time, each
+ * run's process CPU time (user + system, all threads; llama.cpp runs on 1 thread here, so no spinning) is
+ * recorded: unlike wall time it does not grow when other processes take the cores, so it shows our overhead on a
+ * shared machine. Only one side runs at a time, and the harness's client side costs little CPU.
  */
 import type { Token } from "node-llama-cpp";
 import { getSharedLlama, loadNodeLlamaCpp } from "../server/model/llama/engine";
@@ -28,6 +31,9 @@ export interface AbResult {
     engineMs: number[];
     /** node-llama-cpp directly: clear history, evaluate the prompt, take N tokens. */
     directMs: number[];
+    /** Process CPU time (user + system) of the same runs, ms. */
+    lspCpuMs: number[];
+    directCpuMs: number[];
     /** Both sides produced the same raw text on the first run (same tokens, same sampling). */
     sameText: boolean;
 }
@@ -37,13 +43,19 @@ export async function abCompare(s: BenchServer, threads: number, pairs: number):
     const doc = h.open(AB_FILE, AB_DOC);
     const at = positionOf(doc, AB_MARKER, { after: true });
 
-    const viaServer = async (): Promise<{ roundTrip: number; server: number; engine: number; prompt: Prompt; result: GenerateResult }> => {
+    const cpuMs = (since: NodeJS.CpuUsage): number => {
+        const d = process.cpuUsage(since);
+        return (d.user + d.system) / 1000;
+    };
+    const viaServer = async (): Promise<{ roundTrip: number; cpu: number; server: number; engine: number; prompt: Prompt; result: GenerateResult }> => {
         completion.engine.cache.clear();
         await s.resetCompletionKv();
         const from = s.traces.length;
+        const c0 = process.cpuUsage();
         const t0 = performance.now();
         await h.inlineCompletion(doc, at);
         const roundTrip = performance.now() - t0;
+        const cpu = cpuMs(c0);
         const traces = s.traces.slice(from).map((t) => t.trace);
         const start = traces.find((t) => t.type === "generation-start");
         const end = traces.find((t) => t.type === "generation-end");
@@ -54,7 +66,7 @@ export async function abCompare(s: BenchServer, threads: number, pairs: number):
         if (st.generatedTokens !== COMPLETION_MAX_TOKENS) {
             throw new Error(`A/B: the server generated ${st.generatedTokens} tokens (${end.result.stopReason}), not ${COMPLETION_MAX_TOKENS}`);
         }
-        return { roundTrip, server: span.ms, engine: st.totalMs, prompt: start.prompt, result: end.result };
+        return { roundTrip, cpu, server: span.ms, engine: st.totalMs, prompt: start.prompt, result: end.result };
     };
 
     const first = await viaServer(); // warm-up (also gives the prompt)
@@ -70,8 +82,9 @@ export async function abCompare(s: BenchServer, threads: number, pairs: number):
         if (tokens.length !== first.result.stats.promptTokens) {
             throw new Error(`A/B: direct prompt has ${tokens.length} tokens, the server's ${first.result.stats.promptTokens}`);
         }
-        const direct = async (): Promise<{ ms: number; text: string }> => {
+        const direct = async (): Promise<{ ms: number; cpu: number; text: string }> => {
             await sequence.clearHistory();
+            const c0 = process.cpuUsage();
             const t0 = performance.now();
             const out: Token[] = [];
             const iterator = sequence.evaluate(tokens, {
@@ -82,14 +95,15 @@ export async function abCompare(s: BenchServer, threads: number, pairs: number):
                 if (out.length >= COMPLETION_MAX_TOKENS) break;
             }
             const ms = performance.now() - t0;
+            const cpu = cpuMs(c0);
             if (out.length !== COMPLETION_MAX_TOKENS) throw new Error(`A/B: direct generated ${out.length} tokens`);
-            return { ms, text: model.detokenize(out) };
+            return { ms, cpu, text: model.detokenize(out) };
         };
 
         const warm = await direct();
         const result: AbResult = {
             promptTokens: tokens.length, generatedTokens: COMPLETION_MAX_TOKENS,
-            lspRoundTripMs: [], serverMs: [], engineMs: [], directMs: [], sameText: warm.text === first.result.text,
+            lspRoundTripMs: [], serverMs: [], engineMs: [], directMs: [], lspCpuMs: [], directCpuMs: [], sameText: warm.text === first.result.text,
         };
         for (let i = 0; i < pairs; i++) {
             const runServer = async (): Promise<void> => {
@@ -97,8 +111,13 @@ export async function abCompare(s: BenchServer, threads: number, pairs: number):
                 result.lspRoundTripMs.push(r.roundTrip);
                 result.serverMs.push(r.server);
                 result.engineMs.push(r.engine);
+                result.lspCpuMs.push(r.cpu);
             };
-            const runDirect = async (): Promise<void> => { result.directMs.push((await direct()).ms); };
+            const runDirect = async (): Promise<void> => {
+                const d = await direct();
+                result.directMs.push(d.ms);
+                result.directCpuMs.push(d.cpu);
+            };
             if (i % 2 === 0) { await runServer(); await runDirect(); } else { await runDirect(); await runServer(); }
         }
         await context.dispose();

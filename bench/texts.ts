@@ -85,9 +85,10 @@ export const CONVERSATION: readonly string[] = [
 ];
 
 /** A long chat message (~6,000 tokens on the fixture's byte-level tokenizer) for the prefill-contention run. */
-export function longMessage(targetChars = 6000): string {
+export function longMessage(round: number, targetChars = 6000): string {
     const unit = `${TYPING_HEAD}${TYPING_TAIL}`;
     let body = "";
     while (body.length + unit.length < targetChars) body += unit;
-    return `Review this file and list the bugs:\n\n\`\`\`ts\n${body}\`\`\``;
+    // The round number comes first, so a round's prompt shares only the system prompt with the previous one.
+    return `(${round}) Review this file and list the bugs:\n\n\`\`\`ts\n${body}\`\`\``;
 }
