@@ -45,7 +45,7 @@ export class Composer {
         this.chips = h("div", { class: "chips" });
         this.meter = h("span", { class: "budget", title: "Tokens of the next prompt / the model's context size" });
         this.notice = h("div", { class: "composer-notice", attrs: { role: "status" } });
-        this.sendButton = button("Send", () => (this.running ? this.host.stop() : this.submit()), { class: "primary send" });
+        this.sendButton = button("Send", () => (this.running ? this.host.stop() : void this.submit()), { class: "primary send" });
         const tools = h("div", { class: "composer-tools" },
             button("+ Selection", () => void this.addFrom("selection"), { title: "Attach the editor selection", class: "secondary" }),
             button("+ File", () => void this.addFrom("activeFile"), { title: "Attach the active file", class: "secondary" }),
@@ -59,7 +59,7 @@ export class Composer {
         this.input.addEventListener("keydown", (e) => {
             if (e.key === "Enter" && !e.shiftKey && !e.isComposing) {
                 e.preventDefault();
-                if (!this.running) this.submit();
+                if (!this.running) void this.submit();
             } else if (e.key === "Escape" && this.running) {
                 this.host.stop();
             } else if (e.key === "Escape" && this.editing) {
@@ -142,10 +142,20 @@ export class Composer {
         this.input.focus();
     }
 
-    private submit(): void {
+    private async submit(): Promise<void> {
         this.resolveMentions(true);
-        const input = this.draft();
+        let input = this.draft();
         if (input.text.trim() === "" && !input.command && !input.attachments?.length) return; // empty: nothing sent
+        if (input.command && !input.attachments?.length) {
+            // A slash command acts on the selection (else the active file).
+            const target = (await this.host.attach("selection")) ?? (await this.host.attach("activeFile"));
+            if (!target) {
+                this.showNotice(`/${input.command} acts on code: select some in an editor (or open a file) first.`, "warning");
+                return;
+            }
+            this.addAttachment(target);
+            input = this.draft();
+        }
         this.clearNotice();
         this.host.send(input);
     }

@@ -2,7 +2,7 @@
  * The chat's bad-input paths in a real VS Code (code-server + Chromium), with no model configured: an empty
  * message sends nothing; a 1 MB paste is cut to the message limit with a notice; a message that cannot be
  * answered (no model) shows an error with Retry and Show logs and goes back into the input box; the
- * "Add Selection to Chat" command attaches the editor selection.
+ * "Add Selection to Chat" command attaches the editor selection, and so does `/explain` by itself.
  */
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
@@ -99,4 +99,16 @@ test("Add Selection to Chat attaches the editor selection as a chip", { timeout:
     await wb.screenshot("chat-input-selection");
     await chip.locator("button.chip-remove").click();
     await chip.waitFor({ state: "detached" });
+}));
+
+test("/explain acts on the editor selection", { timeout: 60_000 }, () => step("slash", async () => {
+    const frame = chatFrame();
+    const input = frame.locator("textarea.input");
+    const errors = await frame.locator(".error").count();
+    await input.fill("/explain");
+    await input.press("Enter");
+    // No model: the turn fails, and the message comes back with the selection it attached by itself.
+    await frame.locator(".error").nth(errors).waitFor({ state: "visible", timeout: 60_000 });
+    await frame.locator(".composer .chip.selection", { hasText: "src/answer.ts:3-5" }).waitFor({ state: "visible", timeout: 10_000 });
+    assert.equal((await input.inputValue()).trim(), "/explain");
 }));
