@@ -42,6 +42,8 @@ export interface LoadLlamaModelOptions {
     gpu?: GpuChoice;
     /** How many session contexts "auto" context sizing leaves room for (default 2). */
     reserveSessions?: number;
+    /** GGUF metadata overrides (the planner's YaRN RoPE scaling beyond the native context). */
+    metadataOverrides?: Record<string, unknown>;
 }
 
 /** Loads a GGUF model. Rejects with the engine's error (memory errors: see `isMemoryError`) or the signal's reason. */
@@ -60,6 +62,7 @@ export async function loadLlamaModel(options: LoadLlamaModelOptions): Promise<Ll
         defaultContextFlashAttention: true,
         ...(options.signal ? { loadSignal: options.signal } : {}),
         ...(options.onProgress ? { onLoadProgress: options.onProgress } : {}),
+        ...(options.metadataOverrides ? { metadataOverrides: options.metadataOverrides as NonNullable<Parameters<typeof llama.loadModel>[0]["metadataOverrides"]> } : {}),
     });
     try {
         let size: number;

@@ -16,6 +16,7 @@ import { isMemoryError, loadNodeLlamaCpp, type GpuChoice } from "./engine";
 import { planFirstRun } from "../../planner/firstRun";
 import { detectMachine } from "../../planner/machine";
 import type { MachineInfo } from "../../planner/chooser";
+import { yarnMetadataOverrides } from "../../planner/calculator";
 
 export interface LoadProgress {
     state: "downloading" | "loading";
@@ -92,7 +93,7 @@ export function localEngine(options: LocalEngineOptions = {}): EngineLoader {
         });
         signal.throwIfAborted();
         report({ state: "loading", fraction: 0, message: `Checking ${path}` });
-        const { warnings } = await validateModelFile(path);
+        const { warnings, summary } = await validateModelFile(path);
         for (const w of warnings) log.warn(w);
         const nlc = await loadNodeLlamaCpp();
         const plans = memoryFallbackPlans(settings.gpuLayers, settings.contextSize);
@@ -102,8 +103,13 @@ export function localEngine(options: LocalEngineOptions = {}): EngineLoader {
             signal.throwIfAborted();
             try {
                 await options.beforeAttempt?.(plan, i);
+                // planner helper: beyond the native context, YaRN x4 (factor sent as a float: 4.000001)
+                const yarn = typeof plan.contextSize === "number" && summary.trainContextSize
+                    ? yarnMetadataOverrides(summary.architecture, summary.trainContextSize, plan.contextSize) : undefined;
+                if (yarn) log.info(`Model: a ${plan.contextSize}-token context is beyond the native ${summary.trainContextSize}: YaRN x4 RoPE scaling.`);
                 const model = await loadLlamaModel({
                     modelPath: path, gpuLayers: plan.gpuLayers, contextSize: plan.contextSize, threads: settings.threads, signal,
+                    ...(yarn ? { metadataOverrides: yarn } : {}),
                     ...(options.gpu !== undefined ? { gpu: options.gpu } : {}),
                     onProgress: (fraction) => report({ state: "loading", fraction, message: `Loading ${path}` }),
                 });
