@@ -117,7 +117,10 @@ export interface ChatNotice {
 export interface ChatUsage {
     /** Loaded context size of the model, tokens. */
     contextSize: number;
-    /** Tokens of the prompt as sent (after any truncation). */
+    /**
+     * Tokens of the prompt as sent (after any truncation), counted with the model's tokenizer. The engine keeps
+     * an earlier reply as the tokens it sampled, which may be a few off this count; the reply reserve absorbs it.
+     */
     promptTokens: number;
     /** Tokens the reply may use (min of the chat.maxTokens setting and what is left). */
     maxReplyTokens: number;
