@@ -5,5 +5,7 @@ import { ChatFeature } from "./chat/feature";
 import { PlannerFeature } from "./planner/feature";
 
 export function defaultFeatures(_ctx: Omit<ServerContext, "models">): Feature[] {
-    return [new InlineCompletionFeature(), new ChatFeature(), new PlannerFeature()];
+    // e2e hook (like GLM4_CHAT_TEST_GRAMMAR): a GBNF grammar that forces the tiny model's suggestion through the real engine.
+    const completionGrammar = process.env.GLM4_COMPLETION_TEST_GRAMMAR;
+    return [new InlineCompletionFeature(completionGrammar ? { grammar: { kind: "gbnf", text: completionGrammar } } : {}), new ChatFeature(), new PlannerFeature()];
 }
