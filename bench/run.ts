@@ -44,7 +44,7 @@ const CONFIG = {
     cacheRounds: QUICK ? 1 : 3,
     cacheSuggestions: 4,
     cacheTypedChars: 5,
-    abPairs: QUICK ? 1 : 20,
+    abPairs: QUICK ? 1 : 24,
     conversations: QUICK ? 1 : 2,
     contentionPrefills: QUICK ? 1 : 3,
     contentionFirstIdleMs: 2000,
@@ -52,8 +52,9 @@ const CONFIG = {
     completionMaxTokens: COMPLETION_MAX_TOKENS,
 };
 
+const startedAt = performance.now();
 function log(message: string): void {
-    process.stderr.write(`[bench] ${message}\n`);
+    process.stderr.write(`[bench] ${((performance.now() - startedAt) / 1000).toFixed(0).padStart(3)} s  ${message}\n`);
 }
 
 const loadavg = (): string => os.loadavg().map((l) => l.toFixed(2)).join(" / ");
@@ -118,6 +119,8 @@ async function main(): Promise<void> {
         const typLatP95 = perRound(typing, (r) => percentile(r.modelLatencyMs, 95));
         const evalP50 = perRound(typing, (r) => percentile(r.evaluated, 50));
         const evalP95 = perRound(typing, (r) => percentile(r.evaluated, 95));
+        const enterP50 = median(typing.flatMap((r) => r.enterEvaluated));
+        const enterN = sum(typing.map((r) => r.enterEvaluated.length));
         const reusePct = perRound(typing, (r) => (100 * sum(r.reused)) / sum(r.promptTokens));
         const typedKeys = sum(typing.map((r) => r.keystrokes));
         const typedModel = sum(typing.map((r) => r.modelLatencyMs.length));
@@ -152,6 +155,7 @@ async function main(): Promise<void> {
             { section: I2, metric: "completion latency p95, typing session (server-side)", value: typLatP95, unit: "ms" },
             { section: I2, metric: "prompt tokens re-evaluated per keystroke p50", value: evalP50, unit: "tok", target: { op: "<=", value: 64 }, note: `prompt p50 ${round(promptP50, 0)} tok` },
             { section: I2, metric: "prompt tokens re-evaluated per keystroke p95", value: evalP95, unit: "tok" },
+            { section: I2, metric: "prompt tokens re-evaluated by an Enter keystroke p50", value: enterP50, unit: "tok", note: `${enterN} answered Enters (${round((100 * enterN) / typedModel, 1)}% of answered keystrokes)` },
             { section: I2, metric: "KV reuse per keystroke (reused / prompt tokens)", value: reusePct, unit: "%", target: { op: ">=", value: 95 } },
             { section: I2, metric: "typed-through cache hit latency p50 (server-side)", value: hitP50, unit: "ms", target: { op: "<=", value: 5 }, note: `${hits} hits, ${misses} misses` },
             { section: I2, metric: "direct node-llama-cpp, same prompt + tokens (median)", value: direct, unit: "ms", note: `${ab.promptTokens} prompt + ${ab.generatedTokens} generated tokens, fresh sequence, ${ab.directMs.length} runs` },
@@ -172,13 +176,14 @@ async function main(): Promise<void> {
         const loadAtEnd = loadavg();
         console.log(`\n${scored.filter((r) => r.pass === false).length} of ${scored.filter((r) => r.pass !== undefined).length} targets missed; ${wallS.toFixed(0)} s; load average at end ${loadAtEnd}`);
 
+        if (contention.prefills.some((p) => p.notices > 0)) log("warning: a contention prefill was cut to fit the context");
         const file = writeResults(path.join(REPO_ROOT, "bench", "results"), {
             date: new Date().toISOString(), machine: { ...machine, loadAverageAtEnd: loadAtEnd }, config: CONFIG, wallSeconds: round(wallS, 1), rows: scored,
             details: {
                 typing: typing.map((r) => ({
                     keystrokes: r.keystrokes, superseded: r.superseded, emptyAnswers: r.emptyAnswers, wallMs: round(r.wallMs, 0),
                     modelLatencyMs: summarize(r.modelLatencyMs), cacheLatencyMs: summarize(r.cacheLatencyMs),
-                    evaluatedTokens: summarize(r.evaluated), promptTokens: summarize(r.promptTokens),
+                    evaluatedTokens: summarize(r.evaluated), promptTokens: summarize(r.promptTokens), enterEvaluatedTokens: summarize(r.enterEvaluated),
                     reusePct: round((100 * sum(r.reused)) / sum(r.promptTokens), 2),
                 })),
                 typedThrough: cache.map((r) => ({ hitMs: summarize(r.hitMs), hitRoundTripMs: summarize(r.hitRoundTripMs), misses: r.misses, unexpected: r.unexpected })),

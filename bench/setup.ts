@@ -34,8 +34,11 @@ export const CHAT_REPLY =
 
 export const SAMPLING = { temperature: 0.1, topK: 40, topP: 0.95, seed: 42 } as const;
 export const COMPLETION_MAX_TOKENS = 128;
-/** Above the fixture's 4,096 training context (llama.cpp allows it), so a long chat prefill fits. */
-export const CONTEXT_SIZE = 8192;
+/**
+ * The fixture's native context. Above it the model host loads with YaRN RoPE scaling (different logits), and the
+ * A/B's direct side would then have to copy the host's metadata overrides to stay like with like.
+ */
+export const CONTEXT_SIZE = 4096;
 
 const gbnfString = (s: string): string => JSON.stringify(s);
 

@@ -84,8 +84,11 @@ export const CONVERSATION: readonly string[] = [
     "Thanks. Rename byId to nodesById everywhere.",
 ];
 
-/** A long chat message (~6,000 tokens on the fixture's byte-level tokenizer) for the prefill-contention run. */
-export function longMessage(round: number, targetChars = 6000): string {
+/**
+ * A long chat message (~3,300 tokens on the fixture's byte-level tokenizer; with the system prompt and a 256-token
+ * reply it fits the 4,096-token context uncut) for the prefill-contention run.
+ */
+export function longMessage(round: number, targetChars = 3200): string {
     const unit = `${TYPING_HEAD}${TYPING_TAIL}`;
     let body = "";
     while (body.length + unit.length < targetChars) body += unit;

@@ -25,6 +25,8 @@ export interface TypingRound {
     evaluated: number[];
     reused: number[];
     promptTokens: number[];
+    /** Prompt tokens evaluated by answered Enter keystrokes (from their CompletionMetrics). */
+    enterEvaluated: number[];
     wallMs: number;
 }
 
@@ -34,6 +36,8 @@ interface Sent {
     superseded: boolean;
     items: number;
     cached: boolean | undefined;
+    enter: boolean;
+    evaluated: number | undefined;
 }
 
 const itemCount = (r: unknown): number => (r == null ? 0 : Array.isArray(r) ? r.length : (r as { items: unknown[] }).items.length);
@@ -64,7 +68,7 @@ export async function typingRound(s: BenchServer, name: string, keystrokeMs: num
             cancelPrevious?.();
         }
         at = h.type(doc, at, keys[i]!);
-        const rec: Sent = { at, settled: false, superseded: false, items: 0, cached: undefined };
+        const rec: Sent = { at, settled: false, superseded: false, items: 0, cached: undefined, enter: keys[i]!.startsWith("\n"), evaluated: undefined };
         const req = h.startInlineCompletion(doc, at);
         cancelPrevious = req.cancel;
         sent.push(rec);
@@ -72,7 +76,11 @@ export async function typingRound(s: BenchServer, name: string, keystrokeMs: num
             rec.settled = true;
             rec.items = itemCount(r);
             // The server sends the metrics notification just before the response, on the same ordered channel.
-            if (rec.items > 0) rec.cached = h.received(CompletionMetricsNotification.type).at(-1)?.cached;
+            if (rec.items > 0) {
+                const metrics = h.received(CompletionMetricsNotification.type).at(-1);
+                rec.cached = metrics?.cached;
+                rec.evaluated = metrics?.evaluatedPromptTokens;
+            }
         }, () => { rec.settled = true; });
     }
     await last;
@@ -80,7 +88,7 @@ export async function typingRound(s: BenchServer, name: string, keystrokeMs: num
 
     const out: TypingRound = {
         keystrokes: keys.length, superseded: 0, modelLatencyMs: [], cacheLatencyMs: [], emptyAnswers: 0,
-        evaluated: [], reused: [], promptTokens: [], wallMs,
+        evaluated: [], reused: [], promptTokens: [], enterEvaluated: [], wallMs,
     };
     for (const r of sent) {
         if (r.superseded) { out.superseded++; continue; }
@@ -90,6 +98,7 @@ export async function typingRound(s: BenchServer, name: string, keystrokeMs: num
         else {
             out.modelLatencyMs.push(span.ms);
             if (r.items === 0) out.emptyAnswers++;
+            if (r.enter && r.evaluated !== undefined) out.enterEvaluated.push(r.evaluated);
         }
     }
     for (const { trace } of s.traces.slice(traceFrom)) {
