@@ -30,6 +30,8 @@ interface RunningTurn {
     userEl: HTMLElement | undefined;
     /** The server stored the user message (the "start" event came). */
     started: boolean;
+    /** New chat was started meanwhile: the turn is stopped and its outcome no longer shown. */
+    abandoned: boolean;
 }
 
 export class ChatView {
@@ -112,7 +114,10 @@ export class ChatView {
     }
 
     private newChat(): void {
-        if (this.running) void this.stop();
+        if (this.running) {
+            this.running.abandoned = true;
+            void this.stop();
+        }
         this.conversationId = undefined;
         this.messages.clear();
         this.composer.editing = false;
@@ -148,7 +153,7 @@ export class ChatView {
         if (action !== "retry") this.composer.clear();
         const turn: RunningTurn = {
             chatId: `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}`,
-            action, input, userEl, reply: this.messages.startReply(), started: false,
+            action, input, userEl, reply: this.messages.startReply(), started: false, abandoned: false,
         };
         this.running = turn;
         this.composer.setRunning(true);
@@ -156,12 +161,14 @@ export class ChatView {
         try {
             const params = { chatId: turn.chatId, action, ...(this.conversationId ? { conversationId: this.conversationId } : {}), ...(input ? { input } : {}) };
             const result = await this.channel.request("chat/send", params);
+            if (turn.abandoned) return;
             this.conversationId = result.conversationId;
             turn.reply.el.dataset.id = result.reply.id;
             turn.reply.finish(result.reply.parts.map((p) => (p.kind === "text" ? p.text : "")).join(""), result.stopReason);
             this.composer.showUsage(result.usage, result.notices);
         } catch (e) {
-            await this.failed(turn, e);
+            this.running = undefined;
+            if (!turn.abandoned) await this.failed(turn, e);
         } finally {
             this.running = undefined;
             this.composer.setRunning(false);
@@ -172,6 +179,7 @@ export class ChatView {
     }
 
     private onStream(turn: RunningTurn, event: ChatStreamEvent): void {
+        if (turn.abandoned) return;
         if (event.kind === "start") {
             turn.started = true;
             this.conversationId = event.conversationId;
