@@ -46,7 +46,7 @@ const CONFIG = {
     cacheTypedChars: 5,
     abPairs: QUICK ? 1 : 24,
     conversations: QUICK ? 1 : 2,
-    contentionPrefills: QUICK ? 1 : 3,
+    contentionPrefills: QUICK ? 1 : 6,
     contentionFirstIdleMs: 2000,
     contextSize: CONTEXT_SIZE,
     completionMaxTokens: COMPLETION_MAX_TOKENS,
