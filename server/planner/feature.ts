@@ -21,7 +21,7 @@ import { catalogVariant, GLM4_32B, GLM4_9B } from "./catalog";
 import { GiB } from "./calculator";
 import { detectMachine, readModelShape } from "./machine";
 import { requirementsTable, validateContexts, detectedOf } from "./table";
-import { ENGINE_CONTEXTS } from "./firstRun";
+import { ENGINE_CONTEXTS, readFirstRunRecord } from "./firstRun";
 import type { CatalogQuant } from "./quantMix";
 
 export interface PlannerFeatureOptions {
@@ -64,7 +64,12 @@ export class PlannerFeature implements Feature {
     register(ctx: ServerContext): void {
         const { connection } = ctx;
         connection.onRequest(RequirementsRequest.type, (params, token) => this.requirements(ctx, params ?? {}, toSignal(token)));
-        connection.onRequest(ChooseModelRequest.type, () => this.choose());
+        connection.onRequest(ChooseModelRequest.type, async () => {
+            const result = await this.choose();
+            const firstRun = await readFirstRunRecord(ctx.storagePath);
+            if (firstRun) result.firstRun = firstRun;
+            return result;
+        });
         connection.onRequest(ListModelsRequest.type, () => this.list(ctx));
         connection.onRequest(DeleteModelRequest.type, async (params) => {
             const file = typeof params?.path === "string" ? params.path : "";

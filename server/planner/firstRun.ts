@@ -7,7 +7,10 @@
  * model host shows it with the device sentence). Anything the user set (another model, a number for context
  * or GPU layers: `glm4.chooseModel` writes all three) is loaded as set.
  */
+import * as fs from "node:fs/promises";
+import * as path from "node:path";
 import { DEFAULT_MODEL_URI, type Glm4Settings } from "../protocol/settings";
+import type { FirstRunRecord } from "../protocol/planner";
 import type { Logger } from "../logger";
 import { findDownloaded } from "../model/download/store";
 import { chooseModel, type MachineInfo } from "./chooser";
@@ -40,7 +43,31 @@ export async function planFirstRun(
     }
     const choice = chooseModel(machine, { contexts: ENGINE_CONTEXTS });
     o.log?.info(`Planner: ${choice.explanation}`);
+    await writeFirstRunRecord(o.storagePath, { uri: choice.uri, contextSize: choice.contextSize, explanation: choice.explanation, at: new Date().toISOString() })
+        .catch((e) => o.log?.warn(`Planner: could not record the first-run choice: ${(e as Error).message}`));
     const planned: Glm4Settings = { ...settings, model: choice.uri, contextSize: choice.contextSize };
     if (choice.uri === DEFAULT_MODEL_URI || (await findDownloaded(o.storagePath, choice.uri))) return { settings: planned, notice: choice.explanation };
     return { settings: planned, notice: `${choice.explanation} Run "GLM-4: Choose Model for This GPU" to pick another.` };
+}
+
+/** Where the last first-run choice is recorded (the client shows its reason once). */
+export function firstRunRecordPath(storagePath: string): string {
+    return path.join(storagePath, "planner-first-run.json");
+}
+
+async function writeFirstRunRecord(storagePath: string, r: FirstRunRecord): Promise<void> {
+    await fs.mkdir(storagePath, { recursive: true });
+    const file = firstRunRecordPath(storagePath);
+    await fs.writeFile(`${file}.${process.pid}.tmp`, JSON.stringify(r, null, 2));
+    await fs.rename(`${file}.${process.pid}.tmp`, file);
+}
+
+export async function readFirstRunRecord(storagePath: string): Promise<FirstRunRecord | undefined> {
+    try {
+        const r = JSON.parse(await fs.readFile(firstRunRecordPath(storagePath), "utf8")) as Partial<FirstRunRecord>;
+        return typeof r.uri === "string" && typeof r.explanation === "string" && typeof r.contextSize === "number" && typeof r.at === "string"
+            ? (r as FirstRunRecord) : undefined;
+    } catch {
+        return undefined;
+    }
 }

@@ -100,6 +100,9 @@ export interface ChoiceOption {
     decodeTokS: number;
 }
 
+/** What the planner chose on the first run (pristine settings), and why. */
+export interface FirstRunRecord { uri: string; contextSize: number; explanation: string; /** ISO time. */ at: string }
+
 export interface ChooseResult {
     detected: DetectedGpus;
     /** The recommended choice. */
@@ -110,6 +113,8 @@ export interface ChooseResult {
     options: ChoiceOption[];
     /** GLM-4-9B as a second completion / draft model, when it fits beside the main one. */
     draft?: ChoiceOption;
+    /** The first-run choice the model host loaded (pristine settings), if the planner made one. */
+    firstRun?: FirstRunRecord;
 }
 
 /**

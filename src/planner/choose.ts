@@ -41,7 +41,10 @@ export async function chooseModel(client: LanguageClient): Promise<void> {
 
 const FIRST_RUN_KEY = "glm4.planner.firstRunShown";
 
-/** Once per installation, while the model settings are untouched: say what the planner chose and why. */
+/**
+ * Once per installation, while the model settings are untouched: when the model host's first load has
+ * started (the planner decides before downloading), say what the planner chose and why.
+ */
 export async function firstRunMessage(ctx: Ctx): Promise<void> {
     const state = ctx.extension.globalState;
     if (state.get<boolean>(FIRST_RUN_KEY)) return;
@@ -54,10 +57,26 @@ export async function firstRunMessage(ctx: Ctx): Promise<void> {
         await state.update(FIRST_RUN_KEY, true);
         return;
     }
+    await afterPlanning(ctx);
     const client = await ctx.readyClient();
     const result = await client.sendRequest(ChooseModelRequest.type, undefined);
+    if (!result.firstRun) return; // nothing was planned (e.g. the default model was already downloaded)
     await state.update(FIRST_RUN_KEY, true);
-    const choice = await vscode.window.showInformationMessage(`GLM-4: ${result.explanation}`, "Choose Another…", "Show GPU Requirements");
+    const choice = await vscode.window.showInformationMessage(`GLM-4: ${result.firstRun.explanation}`, "Choose Another…", "Show GPU Requirements");
     if (choice === "Choose Another…") await vscode.commands.executeCommand("glm4.chooseModel");
     else if (choice === "Show GPU Requirements") await vscode.commands.executeCommand("glm4.showGpuRequirements");
+}
+
+/** Resolves once the model status shows the first load past planning (downloading, ready or failed). */
+function afterPlanning(ctx: Ctx): Promise<void> {
+    const done = (s: typeof ctx.status): boolean => !!s && (s.state === "downloading" || s.state === "ready" || s.state === "error");
+    if (done(ctx.status)) return Promise.resolve();
+    return new Promise((resolve) => {
+        const sub = ctx.onDidChangeStatus((s) => {
+            if (!done(s)) return;
+            sub.dispose();
+            resolve();
+        });
+        ctx.subscriptions.push(sub);
+    });
 }

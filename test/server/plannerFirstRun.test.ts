@@ -14,6 +14,8 @@ import { createModelHost } from "../../server/model/modelHost";
 import { listStoredModels } from "../../server/model/download/store";
 import { GiB } from "../../server/planner/calculator";
 import type { MachineInfo } from "../../server/planner/chooser";
+import { PlannerFeature } from "../../server/planner/feature";
+import { ChooseModelRequest } from "../../server/protocol/planner";
 
 const CPU_ONLY: MachineInfo = { gpuType: false, gpuNames: [], vramTotal: 0, vramFree: 0, unifiedMemory: 0, ramTotal: 32 * GiB, ramFree: 24 * GiB, cpuCores: 2 };
 const RTX4090: MachineInfo = { ...CPU_ONLY, gpuType: "cuda", gpuNames: ["NVIDIA GeForce RTX 4090"], vramTotal: 24 * GiB, vramFree: 23.3 * GiB };
@@ -36,7 +38,7 @@ async function run(machine: MachineInfo, settings: SettingsInput) {
     const h = await LspHarness.start({
         settings: { threads: testThreads(), ...settings },
         // the tiny model runs on the CPU whatever the described machine has
-        server: { models: (ctx) => createModelHost(ctx, { local: { gpu: false, probe: async () => machine } }), features: () => [] },
+        server: { models: (ctx) => createModelHost(ctx, { local: { gpu: false, probe: async () => machine } }), features: () => [new PlannerFeature({ probe: async () => machine })] },
     });
     const status = await h.waitForModel();
     const stored = await listStoredModels(h.storagePath);
@@ -52,6 +54,9 @@ test("no GPU: the pristine defaults load GLM-4-9B instead of the 32B, and the st
         assert.deepEqual(stored.map((m) => m.uri), ["hf:bartowski/THUDM_GLM-4-9B-0414-GGUF:Q4_K_M"]);
         assert.ok(hub.requests.some((r) => r.path.includes("/THUDM_GLM-4-9B-0414-GGUF/")));
         assert.ok(!hub.requests.some((r) => r.path.includes("/THUDM_GLM-4-32B-0414-GGUF/resolve/")));
+        const c = await h.request(ChooseModelRequest.type, undefined);
+        assert.equal(c.firstRun?.uri, "hf:bartowski/THUDM_GLM-4-9B-0414-GGUF:Q4_K_M", "the client shows this record's reason once");
+        assert.equal(c.firstRun?.contextSize, status.contextSize);
     } finally {
         await h.dispose();
     }
@@ -76,6 +81,7 @@ test("settings a person chose are loaded as set, without planning", async () => 
         assert.equal(status.state, "ready", status.error);
         assert.doesNotMatch(status.device ?? "", /No GPU was found/);
         assert.equal(status.contextSize, 2048);
+        assert.equal((await h.request(ChooseModelRequest.type, undefined)).firstRun, undefined);
         assert.deepEqual(stored.map((m) => m.uri), ["hf:bartowski/THUDM_GLM-4-32B-0414-GGUF:Q4_K_M"]);
     } finally {
         await h.dispose();
