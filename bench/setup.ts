@@ -47,7 +47,10 @@ export interface BenchServer {
     timed: TimedInlineCompletion;
     completion: InlineCompletionFeature;
     chat: ChatFeature;
-    /** Every completion engine trace event, with the time it was seen (performance.now()). */
+    /**
+     * Every completion engine trace event, with the time it was seen (performance.now()). Prompts are kept only
+     * for the A/B document (the heap stays small, so garbage collection does not tax later measurements).
+     */
     traces: { at: number; trace: CompletionTrace }[];
     /** Forgets the completion session's KV cache (next request evaluates its whole prompt). */
     resetCompletionKv(): Promise<void>;
@@ -75,7 +78,10 @@ export async function startBenchServer(threads: number): Promise<BenchServer> {
         server: { features: () => [timed, chat] },
     });
     const traces: BenchServer["traces"] = [];
-    completion.engine.onTrace((trace) => traces.push({ at: performance.now(), trace }));
+    completion.engine.onTrace((trace) => {
+        const kept: CompletionTrace = trace.type === "generation-start" && !trace.uri.endsWith(AB_FILE) ? { ...trace, prompt: [] } : trace;
+        traces.push({ at: performance.now(), trace: kept });
+    });
     const status = await h.waitForModel(["ready", "error"], 120_000);
     if (status.state !== "ready") throw new Error(`model did not load: ${status.error}`);
     return {
