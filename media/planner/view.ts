@@ -38,7 +38,7 @@ function breakdown(cell: RequirementsCell): string {
 function header(r: RequirementsResult, post: Post, kv: "f16" | "q8_0"): HTMLElement {
     const d = r.detected;
     const gpu = d.gpuType
-        ? `${d.names.join(" + ") || d.gpuType} (${d.gpuType}): ${gib(d.vramFree)} of ${gib(d.vramTotal)} GiB free`
+        ? `${d.names.join(" + ") || d.gpuType} (${d.gpuType}): ${gib(d.vramFree)} of ${gib(d.vramTotal)} GiB free${d.heldByModel ? ` (counting the ${gib(d.heldByModel)} GiB the loaded model holds)` : ""}`
         : `No GPU detected: CPU only, ${gib(d.ramFree)} of ${gib(d.ramTotal)} GiB RAM free, ${d.cpuCores} cores`;
     const select = h("select", { attrs: { id: "kv", "aria-label": "KV cache type" } });
     for (const t of ["f16", "q8_0"] as const) {

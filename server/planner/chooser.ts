@@ -23,6 +23,8 @@ export interface MachineInfo {
     /** Summed over devices (llama.cpp splits layers across GPUs). */
     vramTotal: number;
     vramFree: number;
+    /** Part of `vramFree` that the loaded GLM-4 model holds now (it is replaced by a new choice). */
+    heldByModel?: number;
     /** Bytes of unified memory (Apple silicon): VRAM is RAM. */
     unifiedMemory: number;
     ramTotal: number;

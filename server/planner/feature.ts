@@ -22,6 +22,7 @@ import { GiB } from "./calculator";
 import { detectMachine, readModelShape } from "./machine";
 import { requirementsTable, validateContexts, detectedOf } from "./table";
 import { ENGINE_CONTEXTS, readFirstRunRecord } from "./firstRun";
+import { estimate } from "./calculator";
 import type { CatalogQuant } from "./quantMix";
 
 export interface PlannerFeatureOptions {
@@ -65,7 +66,7 @@ export class PlannerFeature implements Feature {
         const { connection } = ctx;
         connection.onRequest(RequirementsRequest.type, (params, token) => this.requirements(ctx, params ?? {}, toSignal(token)));
         connection.onRequest(ChooseModelRequest.type, async () => {
-            const result = await this.choose();
+            const result = await this.choose(ctx);
             const firstRun = await readFirstRunRecord(ctx.storagePath);
             if (firstRun) result.firstRun = firstRun;
             return result;
@@ -91,7 +92,7 @@ export class PlannerFeature implements Feature {
         if (params.kvCacheType !== undefined && params.kvCacheType !== "f16" && params.kvCacheType !== "q8_0") {
             throw glm4Error("InvalidParams", `kvCacheType should be "f16" or "q8_0", got ${JSON.stringify(params.kvCacheType)}`);
         }
-        const machine = await this.probe();
+        const machine = await this.machine(ctx);
         const opts = {
             contexts: params.contexts, kvCacheType: params.kvCacheType, flashAttention: params.flashAttention !== false, engineContexts: ENGINE_CONTEXTS,
         };
@@ -127,8 +128,38 @@ export class PlannerFeature implements Feature {
         return /^https?:/i.test(gguf) ? gguf : expandLocalPath(gguf);
     }
 
-    async choose(): Promise<ChooseResult> {
-        const machine = await this.probe();
+    /**
+     * The machine to plan with: the probe's view plus the VRAM the loaded model holds (a new choice replaces it;
+     * otherwise a 24 GB card holding the 32B would look too small for it). Estimated with one context (the
+     * one created at load), so it errs on the small side.
+     */
+    async machine(ctx: ServerContext): Promise<MachineInfo> {
+        const m = await this.probe();
+        const status = ctx.models.status;
+        if (!m.gpuType || status.state !== "ready" || ctx.settings.get().engine !== "local" || !status.contextSize) return m;
+        try {
+            const file = (await this.inUsePath(ctx)) ?? (await this.firstRunPath(ctx));
+            if (!file) return m;
+            const shape = await readModelShape(file);
+            const layers = /(\d+)\/(\d+) layers/.exec(status.device ?? "");
+            if (/^CPU\b/.test(status.device ?? "")) return m;
+            const gpuLayers = layers ? Number(layers[1]) : shape.layers + 1;
+            const held = estimate({ shape, contextSize: status.contextSize, gpuLayers }).vram.total;
+            const vramFree = Math.min(m.vramTotal, m.vramFree + held);
+            return { ...m, vramFree, heldByModel: vramFree - m.vramFree };
+        } catch (e) {
+            ctx.log.debug(`planner: could not estimate the loaded model's VRAM: ${(e as Error).message}`);
+            return m;
+        }
+    }
+
+    private async firstRunPath(ctx: ServerContext): Promise<string | undefined> {
+        const r = await readFirstRunRecord(ctx.storagePath);
+        return r ? findDownloaded(ctx.storagePath, r.uri) : undefined;
+    }
+
+    async choose(ctx: ServerContext): Promise<ChooseResult> {
+        const machine = await this.machine(ctx);
         const choice: Choice = chooseModel(machine, { contexts: ENGINE_CONTEXTS });
         const recommended = option(choice);
         const options: ChoiceOption[] = [];

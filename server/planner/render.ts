@@ -19,7 +19,7 @@ export function renderTable(r: RequirementsResult, opts: { color?: boolean } = {
     const lines: string[] = [];
     const d = r.detected;
     lines.push(d.gpuType
-        ? `${c.bold}GPU:${c.reset} ${d.names.join(" + ") || d.gpuType} (${d.gpuType}), ${gib(d.vramFree)} of ${gib(d.vramTotal)} GiB free; headroom ${gib(r.headroom)} GiB`
+        ? `${c.bold}GPU:${c.reset} ${d.names.join(" + ") || d.gpuType} (${d.gpuType}), ${gib(d.vramFree)} of ${gib(d.vramTotal)} GiB free${d.heldByModel ? ` (counting ${gib(d.heldByModel)} GiB held by the loaded model)` : ""}; headroom ${gib(r.headroom)} GiB`
         : `${c.bold}GPU:${c.reset} none detected (CPU only); RAM ${gib(d.ramFree)} of ${gib(d.ramTotal)} GiB free`);
     lines.push(`Required VRAM in GiB, all layers on the GPU, ${r.engineContexts > 1 ? `${r.engineContexts} contexts, ` : ""}KV cache ${r.kvCacheType}, flash attention ${r.flashAttention ? "on" : "off"}${r.contexts.some((x) => x > r.nativeContext) ? `; * = YaRN beyond the native ${contextLabel(r.nativeContext)}` : ""}`);
     lines.push("");

@@ -23,7 +23,9 @@ export interface TableOptions {
 }
 
 export function detectedOf(m: MachineInfo): DetectedGpus {
-    return { gpuType: m.gpuType, names: m.gpuNames, vramTotal: m.vramTotal, vramFree: m.vramFree, ramTotal: m.ramTotal, ramFree: m.ramFree, cpuCores: m.cpuCores };
+    const d: DetectedGpus = { gpuType: m.gpuType, names: m.gpuNames, vramTotal: m.vramTotal, vramFree: m.vramFree, ramTotal: m.ramTotal, ramFree: m.ramFree, cpuCores: m.cpuCores };
+    if (m.heldByModel) d.heldByModel = m.heldByModel;
+    return d;
 }
 
 const split = (s: Estimate["vram"]) => ({ weights: s.weights, kvCache: s.kvCache, compute: s.compute, overhead: s.overhead, total: s.total });

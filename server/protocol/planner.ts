@@ -13,7 +13,10 @@ export interface DetectedGpus {
     gpuType: string | false;
     names: string[];
     vramTotal: number;
+    /** Free VRAM to plan with: what the driver reports plus what the loaded GLM-4 model holds (`heldByModel`). */
     vramFree: number;
+    /** Estimated VRAM the currently loaded model holds (counted as free: a new choice replaces it). */
+    heldByModel?: number;
     ramTotal: number;
     ramFree: number;
     cpuCores: number;

@@ -121,3 +121,19 @@ test("models: list shows downloads and marks the one in use; delete frees it; in
     assert.ok(del.freedBytes >= tiny.length);
     assert.equal((await h.request(ListModelsRequest.type, undefined)).models.length, 0);
 });
+
+test("planning counts the VRAM the loaded model holds as free (a new choice replaces it)", async () => {
+    const feature = new PlannerFeature({ probe: async () => ({ ...RTX4090, vramFree: 2 * GiB }) });
+    const fake = (device: string) => ({
+        models: { status: { state: "ready", device, contextSize: 4096 } },
+        settings: { get: () => ({ engine: "local", model: fixtureModelPath("tiny") }) },
+        storagePath: h.storagePath,
+        log: { debug: () => undefined },
+    }) as unknown as Parameters<PlannerFeature["machine"]>[0];
+    const onGpu = await feature.machine(fake("CUDA, 3/3 layers on NVIDIA GeForce RTX 4090, 4096 context"));
+    assert.ok(onGpu.heldByModel && onGpu.heldByModel > 0);
+    assert.equal(onGpu.vramFree, 2 * GiB + onGpu.heldByModel);
+    const onCpu = await feature.machine(fake("CPU, 2 threads, 4096 context"));
+    assert.equal(onCpu.vramFree, 2 * GiB);
+    assert.equal(onCpu.heldByModel, undefined);
+});
