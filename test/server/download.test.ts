@@ -216,3 +216,19 @@ test("resolveModelPath: the hub base URL from GLM4_HF_ENDPOINT; failures are Dow
     }
     assert.equal(await resolveModelPath(fixtureModelPath("tiny"), { storagePath: s }), fixtureModelPath("tiny"));
 });
+
+test("two servers on the same storage (two windows) download a file once: the second waits for the first", async () => {
+    const h = await hub({ slowChunk: 32_768 });
+    const s = storage();
+    const waits: string[] = [];
+    const onProgress = (_f: number, d: string): void => { if (/waiting for another window/.test(d)) waits.push(d); };
+    const [a, b] = await Promise.all([
+        fetchModel(URI, { storagePath: s, endpoint: h.url, lockPollMs: 20, onProgress }),
+        fetchModel(URI, { storagePath: s, endpoint: h.url, lockPollMs: 20, onProgress }),
+    ]);
+    assert.equal(a, b);
+    assert.ok(fs.readFileSync(a).equals(tiny));
+    assert.equal(h.fileRequests().length, 1, "one download");
+    assert.equal(waits.length, 1, "one of them waited");
+    assert.deepEqual(fs.readdirSync(modelsDir(s)).sort(), [`hf_glm-test_${FILE}`, `hf_glm-test_${FILE}.json`]);
+});
