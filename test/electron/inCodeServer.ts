@@ -13,7 +13,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import * as esbuild from "esbuild";
 import { installExtension, startCodeServer } from "../e2e/support/codeServer";
-import { ensureVsix, FIXTURE_WORKSPACE, RESULTS_DIR } from "../e2e/support/session";
+import { copyLogs, ensureVsix, FIXTURE_WORKSPACE, RESULTS_DIR } from "../e2e/support/session";
 import { FORCED_COMPLETION, testSettings } from "../e2e/support/settings";
 import { Workbench } from "../e2e/support/workbench";
 
@@ -82,6 +82,7 @@ export async function runSuiteInCodeServer(): Promise<SuiteOutcome> {
     } finally {
         await wb?.close();
         await server.stop();
+        copyLogs(server, path.join(RESULTS_DIR, "electron-suite-logs"));
         fs.rmSync(tmp, { recursive: true, force: true, maxRetries: 3 });
     }
 }

@@ -48,7 +48,8 @@ export function ensureVsix(): string {
     return vsix;
 }
 
-function copyLogs(from: CodeServer, to: string): void {
+/** Copies code-server's log and VS Code's logs (extension host, our output channel) into `to`. */
+export function copyLogs(from: CodeServer, to: string): void {
     fs.rmSync(to, { recursive: true, force: true });
     fs.mkdirSync(to, { recursive: true });
     if (fs.existsSync(from.logFile)) fs.copyFileSync(from.logFile, path.join(to, "code-server.log"));

@@ -12,8 +12,10 @@ import { FORCED_COMPLETION } from "../../e2e/support/settings";
 
 const EXTENSION_ID = "glm4-code.glm4-code";
 
+/** What the extension's `activate` returns (src/main.ts `Glm4Api`), the part this suite reads. */
 interface Glm4Api {
     serverState(): string;
+    readonly ctx: { readonly status: { state: string; modelName?: string } | undefined };
 }
 
 interface Case {
@@ -64,16 +66,18 @@ test("every contributed command is registered", 10_000, async () => {
     assert.deepEqual(contributed.filter((c) => !registered.has(c)), []);
 });
 
-test("the language server starts", 60_000, async () => {
+test("the language server starts and loads the tiny model", 90_000, async () => {
     const api = extension().exports;
     await until("server state 'running'", 55_000, 200, () => api.serverState() === "running" ? true : undefined);
+    const status = await until("model state 'ready'", 30_000, 200, () => api.ctx.status?.state === "ready" ? api.ctx.status : undefined);
+    assert.equal(status.modelName, "glm4-tiny-random");
 });
 
 test("an inline completion from the server is shown and accepted", 120_000, async () => {
     const workspace = process.env.GLM4_ELECTRON_WORKSPACE ?? vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
     assert.ok(workspace, "a workspace is open");
     const doc = await vscode.workspace.openTextDocument(path.join(workspace, "src", "answer.ts"));
-    const editor = await vscode.window.showTextDocument(doc);
+    const editor = await vscode.window.showTextDocument(doc, { preview: false, preserveFocus: false });
     const end = doc.lineAt(doc.lineCount - 1).range.end;
     assert.ok(await editor.edit((e) => e.insert(end, FORCED_COMPLETION.typed)));
     const cursor = doc.lineAt(doc.lineCount - 1).range.end;
@@ -82,6 +86,8 @@ test("an inline completion from the server is shown and accepted", 120_000, asyn
 
     // The model may still be loading: ask (Alt+\ does the same), give the suggestion time to show, accept it.
     await until(`"${expected}" in the document`, 110_000, 0, async () => {
+        await vscode.window.showTextDocument(doc, { preview: false, preserveFocus: false });
+        report(`  active editor: ${vscode.window.activeTextEditor?.document.uri.fsPath ?? "none"}, cursor ${editor.selection.active.line}:${editor.selection.active.character}`);
         await vscode.commands.executeCommand("editor.action.inlineSuggest.trigger");
         for (let i = 0; i < 20; i++) {
             await sleep(250);
