@@ -10,8 +10,12 @@
  * Runs are interleaved (A B, B A, ...) after one warm-up of each; medians are compared. Besides wall time, each
  * run's process CPU time (user + system, all threads; llama.cpp runs on 1 thread here, so no spinning) is
  * recorded: unlike wall time it does not grow when other processes take the cores, so it shows our overhead on a
- * shared machine. Only one side runs at a time, and the harness's client side costs little CPU.
+ * shared machine. Only one side runs at a time, and the harness's client side costs little CPU. A full garbage
+ * collection runs before each run (outside the timing), so neither side pays for the other's (or an earlier
+ * scenario's) garbage.
  */
+import * as v8 from "node:v8";
+import * as vm from "node:vm";
 import type { Token } from "node-llama-cpp";
 import { getSharedLlama, loadNodeLlamaCpp } from "../server/model/llama/engine";
 import type { GenerateResult, Prompt } from "../server/model/languageModel";
@@ -38,8 +42,15 @@ export interface AbResult {
     sameText: boolean;
 }
 
+/** V8's `gc()` without the --expose-gc command line flag (the bench runs under plain `tsx`). */
+function fullGc(): () => void {
+    v8.setFlagsFromString("--expose-gc");
+    return vm.runInNewContext("gc") as () => void;
+}
+
 export async function abCompare(s: BenchServer, threads: number, pairs: number): Promise<AbResult> {
     const { h, timed, completion } = s;
+    const gc = fullGc();
     const doc = h.open(AB_FILE, AB_DOC);
     const at = positionOf(doc, AB_MARKER, { after: true });
 
@@ -50,6 +61,7 @@ export async function abCompare(s: BenchServer, threads: number, pairs: number):
     const viaServer = async (): Promise<{ roundTrip: number; cpu: number; server: number; engine: number; prompt: Prompt; result: GenerateResult }> => {
         completion.engine.cache.clear();
         await s.resetCompletionKv();
+        gc();
         const from = s.traces.length;
         const c0 = process.cpuUsage();
         const t0 = performance.now();
@@ -84,6 +96,7 @@ export async function abCompare(s: BenchServer, threads: number, pairs: number):
         }
         const direct = async (): Promise<{ ms: number; cpu: number; text: string }> => {
             await sequence.clearHistory();
+            gc();
             const c0 = process.cpuUsage();
             const t0 = performance.now();
             const out: Token[] = [];

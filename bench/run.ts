@@ -88,6 +88,9 @@ async function main(): Promise<void> {
     for (const l of header) console.log(l);
 
     try {
+        // ---- issue 2: LSP vs direct (first, while the process heap is small) ----
+        log(`A/B: ${CONFIG.abPairs} interleaved pairs`);
+        const ab = await abCompare(server, CONFIG.threads, CONFIG.abPairs);
         // ---- issue 2: typing session ----
         const typing = [];
         for (let r = 0; r < CONFIG.typingRounds; r++) {
@@ -100,9 +103,6 @@ async function main(): Promise<void> {
             log(`typed-through round ${r + 1}/${CONFIG.cacheRounds}`);
             cache.push(await cacheRound(server, `cache${r}`, CONFIG.cacheSuggestions, CONFIG.cacheTypedChars));
         }
-        // ---- issue 2: LSP vs direct ----
-        log(`A/B: ${CONFIG.abPairs} interleaved pairs`);
-        const ab = await abCompare(server, CONFIG.threads, CONFIG.abPairs);
         // ---- issue 3: conversation ----
         const conversations = [];
         for (let r = 0; r < CONFIG.conversations; r++) {
