@@ -57,3 +57,16 @@ test("ghost text from our server is accepted with Tab and saved", { timeout: 120
     assert.ok(text.split("\n").includes(TYPED + SUGGESTION), `the saved file has "${TYPED + SUGGESTION}" on a line:\n${text}`);
     assert.ok(text.startsWith("// Fixture for the end-to-end tests"), "the rest of the file is unchanged");
 });
+
+test("a palette command turns inline completion off and the status bar shows it", { timeout: 60_000 }, async () => {
+    const { wb } = s;
+    const item = wb.statusBarItem("glm4-tiny-random");
+    await wb.runCommand("GLM-4: Toggle Inline Completion");
+    await item.locator(".codicon-circle-slash").waitFor({ state: "visible", timeout: 15_000 });
+    const settingsFile = `${s.server.userDataDir}/User/settings.json`;
+    assert.equal((JSON.parse(fs.readFileSync(settingsFile, "utf8")) as Record<string, unknown>)["glm4.completion.enabled"], false);
+    await wb.screenshot("completion-off");
+
+    await wb.runCommand("GLM-4: Toggle Inline Completion");
+    await item.locator(".codicon-sparkle").waitFor({ state: "visible", timeout: 15_000 });
+});
