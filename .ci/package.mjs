@@ -5,9 +5,10 @@
 // computed here from the installed node_modules, and with only the chosen prebuilt binary packages:
 //
 //   GLM4_VSIX_PREBUILTS   comma list of @node-llama-cpp/* packages to ship (default: "linux-x64", the CPU build).
-//                         "gpu" = linux-x64,linux-x64-cuda,linux-x64-cuda-ext,linux-x64-vulkan (CUDA 13 needs
-//                         ~150 MB for libggml-cuda.so plus ~360 MB of CUDA runtime fallback in -cuda-ext);
-//                         e.g. GLM4_VSIX_PREBUILTS=linux-x64,linux-x64-cuda for machines with CUDA installed.
+//                         "gpu" = linux-x64,linux-x64-cuda,linux-x64-cuda-ext,linux-x64-vulkan (345 MB vsix: CUDA 13's
+//                         libggml-cuda.so is ~150 MB, the CUDA runtime fallback in -cuda-ext ~360 MB unpacked);
+//                         GLM4_VSIX_PREBUILTS=linux-x64,linux-x64-cuda (149 MB vsix) for machines with CUDA 13 installed.
+//                         The CPU default gives a ~13 MB vsix.
 //   GLM4_VSIX_TARGET      vsce --target (default "linux-x64"; the prebuilts are per platform).
 //   GLM4_VSIX_OUT         output file (default out/glm4-code.vsix).
 //
@@ -138,7 +139,7 @@ if (args.has("--ls")) {
 } else {
     fs.rmSync(outFile, { force: true });
     fs.mkdirSync(path.dirname(outFile), { recursive: true });
-    run(process.execPath, [vsce, "package", "--dependencies", "--target", target, "--allow-missing-repository", "--skip-license", "-o", outFile], stage);
+    run(process.execPath, [vsce, "package", "--dependencies", "--target", target, "--allow-missing-repository", "--skip-license", "--no-rewrite-relative-links", "-o", outFile], stage);
     const mb = fs.statSync(outFile).size / 1024 / 1024;
     console.log(`${path.relative(root, outFile)}: ${mb.toFixed(1)} MB, target ${target}, prebuilts ${[...prebuilts].join(", ")}, ` +
         `${closure.length} packages, ${((Date.now() - t0) / 1000).toFixed(1)} s`);
