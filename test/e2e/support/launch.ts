@@ -4,8 +4,8 @@
  * Builds out/glm4-code.vsix, provisions code-server (Node 24 + code-server into .cache/, once), installs the
  * extension and opens FOLDER (default: the current folder) in VS Code in the browser with the extension's
  * DEFAULT settings: the model is GLM-4-32B-0414 (`hf:` URI), downloaded into the extension's storage on first
- * use. User data (settings, the downloaded model) persists in .cache/launch/ between runs. Prints the URL and
- * runs until Ctrl+C.
+ * use. User data (settings, the downloaded model) persists in .cache/launch/ (.cache/launch-tiny/ with --tiny)
+ * between runs. Prints the URL and runs until Ctrl+C.
  *
  * Options:
  *   --port N       port (default 8080, or a free one when 8080 is taken)
@@ -105,7 +105,8 @@ async function main(): Promise<void> {
 
     const vsix = buildVsix(args.build);
     await ensureCodeServer();
-    const stateDir = path.join(CACHE_DIR, "launch");
+    // The tiny model gets its own profile, so its settings never stick to a normal launch.
+    const stateDir = path.join(CACHE_DIR, args.tiny ? "launch-tiny" : "launch");
     const userDataDir = path.join(stateDir, "user-data");
     profileSettings(userDataDir, args);
     const port = args.port ?? ((await portFree(args.host, 8080)) ? 8080 : await freePort(args.host));
@@ -124,10 +125,15 @@ async function main(): Promise<void> {
     lines.push("Ctrl+C stops it.");
     console.log(lines.join("\n"));
 
-    const stop = (): void => { void server.stop().then(() => process.exit(0)); };
+    let stopping = false;
+    const stop = (): void => {
+        stopping = true;
+        void server.stop().then(() => process.exit(0));
+    };
     process.on("SIGINT", stop);
     process.on("SIGTERM", stop);
     server.process.on("exit", (c) => {
+        if (stopping) return;
         console.error(`code-server exited (${c}); see ${server.logFile}`);
         process.exit(1);
     });
