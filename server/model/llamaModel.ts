@@ -77,7 +77,7 @@ export async function loadLlamaModel(options: LoadLlamaModelOptions): Promise<Ll
         const first = await model.createContext({
             contextSize: options.contextSize === "auto" ? { max: size } : size,
             sequences: 1,
-            threads,
+            threads: { ideal: threads, min: 1 },
             flashAttention: true,
             ...(options.signal ? { createSignal: options.signal } : {}),
         });
@@ -232,7 +232,7 @@ export class LlamaLanguageModel implements LanguageModel {
             p = (async () => {
                 try {
                     const context = spare ?? await this.llamaModel.createContext({
-                        contextSize: this.info.contextSize, sequences: 1, threads: this.threads, flashAttention: true,
+                        contextSize: this.info.contextSize, sequences: 1, threads: { ideal: this.threads, min: 1 }, flashAttention: true,
                         failedCreationRemedy: false, createSignal: this.disposer.signal,
                     });
                     const seq = context.getSequence();

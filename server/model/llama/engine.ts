@@ -31,6 +31,10 @@ export function getSharedLlama(gpu: GpuChoice = "auto"): Promise<Llama> {
             return nlc.getLlama({
                 gpu,
                 build: "never",
+                // One pool of threads for the whole process, sized to the real cores: contexts (completion, chat)
+                // evaluating at the same time share it instead of each taking every core (node-llama-cpp's own
+                // CPU default is max(cores, 4): ~500x slower on a 2-core machine).
+                maxThreads: os.availableParallelism(),
                 logLevel: nlc.LlamaLogLevel.warn,
                 logger: (level, message) => forwardLog(level, message),
                 // Prebuilt binaries are used as they are: no "fall back to building from source" prompts.
