@@ -1,29 +1,6 @@
-/**
- * The chat webview's HTML (vscode-free, unit-tested). The CSP starts from `default-src 'none'`: scripts and
- * stylesheets only with the nonce, images only from the extension or data: URLs, fonts only from the extension,
- * nothing remote, no inline script or style.
- */
-export function chatHtml(opts: { cspSource: string; nonce: string; scriptUri: string; styleUri: string }): string {
-    const csp = [
-        "default-src 'none'",
-        `img-src ${opts.cspSource} data:`,
-        `style-src ${opts.cspSource} 'nonce-${opts.nonce}'`,
-        `font-src ${opts.cspSource}`,
-        `script-src 'nonce-${opts.nonce}'`,
-    ].join("; ");
-    return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="${csp}">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link rel="stylesheet" nonce="${opts.nonce}" href="${opts.styleUri}">
-<title>GLM-4 Chat</title>
-</head>
-<body>
-<div id="app"></div>
-<script nonce="${opts.nonce}" src="${opts.scriptUri}"></script>
-</body>
-</html>`;
-}
+/** The chat webview's HTML: the shared webview shell (src/webviewHtml.ts) and its CSP. */
+import { webviewHtml, type WebviewHtmlOptions } from "../webviewHtml";
 
+export function chatHtml(opts: WebviewHtmlOptions): string {
+    return webviewHtml("GLM-4 Chat", opts);
+}
