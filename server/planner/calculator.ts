@@ -12,11 +12,21 @@
  *   output phase = logits (ubatch x 4 x (vocab + 2 embd))); without it the f32 attention scores
  *   (ubatch x n_kv x heads x 4) and f32 mask dominate. Checked against llama.cpp's own dry-run allocation
  *   (node-llama-cpp's simulation, CPU backend): within a few KiB on the tiny and the full-width model.
+ *   On the GPU the output phase is one embedding row-set smaller, logits + 1 embd: measured on an H100
+ *   (CUDA, 2026-11-26, bench/gpu/results/h100-2026-11-26.json) llama.cpp logged "CUDA0 compute buffer size =
+ *   308.00 MiB" = 512 x 4 x (151552 + 6144) B for GLM-4-32B at 4K..64K, f16 and q8_0 KV, where the CPU dry run
+ *   gives 320 MiB. (llama.cpp also logged a CUDA_Host compute buffer of 24 MiB + the f16 mask, where the input
+ *   embeddings are built; which activation the CPU graph holds in addition was not traced.)
  * - Partial offload: llama.cpp copies CPU-resident weights of large-batch ops to the GPU ("op offload"), so
  *   the GPU compute buffer also holds the largest such weight (unmeasured on a GPU here; conservative).
- * - Runtime overhead: the GPU runtime's own context, library workspaces and pools (CUDA: 384 MiB), not in
- *   llama.cpp's buffers; calibrated so GLM4.md's H100 measurement (about 20.4 GiB for GLM-4-32B Q4_K_M at
- *   32K) is reproduced.
+ * - Runtime overhead, outside llama.cpp's buffers, measured on the H100 (CUDA 13, driver 580, same file):
+ *   the process's CUDA context, 518 MiB (nvidia-smi process memory after getLlama, before any model); 74 MiB
+ *   more from the first evaluation on, kept until the process ends (cuBLAS / ggml-cuda pool); 22 MiB per
+ *   llama.cpp context from its first evaluation, freed with it (CUDA graphs, its pool). GPU_RUNTIME_OVERHEAD
+ *   (592 MiB) + contexts x GPU_CONTEXT_OVERHEAD (22 MiB) reproduces the process's nvidia-smi memory of the
+ *   five measured configurations exactly and a two-context load within 14 MiB (test/unit/plannerGpuMeasured).
+ *   Note: free VRAM read after getLlama already excludes the CUDA context (518 MiB), so a first-run budget
+ *   compared with this total errs on the safe side by that much.
  */
 import { kvBytesPerElement, type KvCacheType } from "./ggml";
 import type { ModelShape } from "./shape";
@@ -25,8 +35,15 @@ export const GiB = 1024 ** 3;
 export const MiB = 1024 ** 2;
 export const CONTEXT_PAD = 256;
 export const DEFAULT_UBATCH = 512;
-/** GPU runtime overhead outside llama.cpp's buffers (CUDA context, cuBLAS workspace, memory pool). */
-export const GPU_RUNTIME_OVERHEAD = 384 * MiB;
+/** The process's CUDA context (H100, CUDA 13: nvidia-smi process memory after getLlama, before any model). */
+export const GPU_CUDA_CONTEXT = 518 * MiB;
+/**
+ * GPU runtime overhead per process, outside llama.cpp's buffers: the CUDA context plus the 74 MiB (cuBLAS,
+ * ggml-cuda pool) allocated at the first evaluation and kept. Measured on an H100, 2026-11-26 (module doc).
+ */
+export const GPU_RUNTIME_OVERHEAD = GPU_CUDA_CONTEXT + 74 * MiB;
+/** Per llama.cpp context, from its first evaluation until it is disposed (H100 measurement: 22 MiB). */
+export const GPU_CONTEXT_OVERHEAD = 22 * MiB;
 /** YaRN factor GLM-4-0414 uses beyond its native context (the model card: 4 x 32K = 128K). */
 export const YARN_FACTOR = 4;
 
@@ -76,8 +93,8 @@ export function kvBytesPerTokenPerLayer(shape: ModelShape, type: KvCacheType = "
     return shape.kvHeads * (shape.headDimK + shape.headDimV) * kvBytesPerElement(type);
 }
 
-/** Compute-buffer peak for the layers/output held by one device (see the module doc). */
-export function computeBufferBytes(shape: ModelShape, o: { ubatch: number; nKv: number; flashAttention: boolean; layers: boolean; output: boolean }): number {
+/** Compute-buffer peak for the layers/output held by one device (see the module doc); `gpu`: a GPU device (default: the CPU). */
+export function computeBufferBytes(shape: ModelShape, o: { ubatch: number; nKv: number; flashAttention: boolean; layers: boolean; output: boolean; gpu?: boolean }): number {
     const f32 = 4;
     let layerPhase = 0;
     if (o.layers) {
@@ -89,7 +106,8 @@ export function computeBufferBytes(shape: ModelShape, o: { ubatch: number; nKv: 
             layerPhase = Math.max(scores + attn, o.ubatch * o.nKv * f32 + ffnPhase);
         }
     }
-    const outputPhase = o.output ? o.ubatch * f32 * (shape.vocab + 2 * shape.embedding) : 0;
+    // logits + the normed hidden state (+ one more embedding-wide activation in the CPU graph; see the module doc)
+    const outputPhase = o.output ? o.ubatch * f32 * (shape.vocab + (o.gpu ? 1 : 2) * shape.embedding) : 0;
     return Math.max(layerPhase, outputPhase);
 }
 
@@ -125,7 +143,7 @@ export function estimate(input: EstimateInput): Estimate {
     const cpuKv = (shape.layers - offloaded) * kvLayer * nKv * contexts;
 
     const opts = { ubatch, nKv, flashAttention };
-    let gpuCompute = offloaded > 0 || outputOnGpu ? computeBufferBytes(shape, { ...opts, layers: offloaded > 0, output: outputOnGpu }) : 0;
+    let gpuCompute = offloaded > 0 || outputOnGpu ? computeBufferBytes(shape, { ...opts, layers: offloaded > 0, output: outputOnGpu, gpu: true }) : 0;
     if (gpuLayers > 0 && !outputOnGpu) {
         // op offload: large-batch matmuls on CPU-resident weights run on the GPU with the weight copied over
         const cpuLayers = shape.layers - offloaded;
@@ -138,7 +156,7 @@ export function estimate(input: EstimateInput): Estimate {
     // host output buffer (logits for every token of a batch) lives in RAM whatever the offload
     const outputBuffer = contexts * shape.vocab * Math.max(ubatch, sequences) * 4;
 
-    const overhead = gpuLayers > 0 ? GPU_RUNTIME_OVERHEAD : 0;
+    const overhead = gpuLayers > 0 ? GPU_RUNTIME_OVERHEAD + contexts * GPU_CONTEXT_OVERHEAD : 0;
     const vram: MemorySplit = { weights: gpuWeights, kvCache: gpuKv, compute: gpuCompute, overhead, total: gpuWeights + gpuKv + gpuCompute + overhead };
     const ram: MemorySplit = { weights: cpuWeights, kvCache: cpuKv, compute: cpuCompute, overhead: outputBuffer, total: cpuWeights + cpuKv + cpuCompute + outputBuffer };
     const result: Estimate = { vram, ram, contextSize: ctx, gpuLayers, offloadedLayers: offloaded, outputOnGpu, kvBytesPerToken: kvLayer * shape.layers };

@@ -9,7 +9,7 @@
  * recommended over a partially offloaded 32B (whose speed is reported as the alternative). No GPU: GLM-4-9B
  * on the CPU. With room to spare beside the 32B, GLM-4-9B is suggested as the second completion / draft model.
  */
-import { estimate, maxGpuLayers, GiB, MiB, type Estimate } from "./calculator";
+import { estimate, maxGpuLayers, GiB, MiB, GPU_RUNTIME_OVERHEAD, type Estimate } from "./calculator";
 import { catalogVariant, GLM4_32B, GLM4_9B, type CatalogModel, type CatalogVariant } from "./catalog";
 import type { CatalogQuant } from "./quantMix";
 import { gpuSpecFor, UNKNOWN_GPU } from "./gpus";
@@ -160,7 +160,7 @@ export function chooseModel(machine: MachineInfo, options: ChooseOptions = {}): 
 }
 
 /** A second model shares the process's GPU runtime: its own overhead is not paid twice. */
-const GPU_OVERHEAD_SHARED = 384 * MiB;
+const GPU_OVERHEAD_SHARED = GPU_RUNTIME_OVERHEAD;
 
 export interface Fit {
     contextSize: number;
