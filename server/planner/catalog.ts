@@ -68,7 +68,7 @@ export const GLM4_32B: CatalogModel = {
     arch: { embedding: 6144, layers: 61, heads: 48, kvHeads: 2, headDim: 128, ffn: 23040, vocab: 151552, trainContext: 32768, qkvBias: false },
     role: "main",
     publishedBytes: { Q4_K_M: 19.67e9, Q8_0: 34.6e9 },
-    measured: { ...H100, quant: "Q4_K_M", decodeTokS: 82, decodeTokS32k: 72, promptTokS: 2500 },
+    measured: { ...H100, quant: "Q4_K_M", decodeTokS: 72.4, promptTokS: 2430 }, // bench/gpu/results/h100-2026-11-26.json (f16 KV, median of 4 contexts)
 };
 
 export const GLM4_9B: CatalogModel = {

@@ -1,13 +1,16 @@
 /**
- * Expected speed, scaled from GLM4.md's H100 measurements.
+ * Expected speed, scaled from H100 measurements.
  *
  * Decode is memory-bound plus a fixed cost per layer (kernel launches): time per token =
  * bytes read on the GPU / (bandwidth x efficiency) + GPU layers x per-layer time + bytes read from RAM /
- * (RAM bandwidth x 0.6). Efficiency and per-layer time are solved from the two H100 measurements (GLM-4-32B
- * Q4_K_M 82 tok/s and GLM-4-9B Q4_K_M 215 tok/s); other GPUs scale by their memory bandwidth (`gpus.ts`). The KV
- * cache read at a full context is added the same way. Prompt evaluation is compute-bound: it scales with fp16
- * throughput and inversely with parameters; with a partial offload each 512-token batch also copies the
- * CPU-resident weights over PCIe (assumed 25 GB/s). CPU only: `CPU_ASSUMED`. Rough by design (about +-30%).
+ * (RAM bandwidth x 0.6). Efficiency and per-layer time are solved from two H100 measurements: GLM-4-32B
+ * Q4_K_M 72.4 tok/s (bench/gpu/results/h100-2026-11-26.json: node-llama-cpp 3.21.1, CUDA, flash attention,
+ * ~2K tokens in the cache; GLM4.md's earlier 82 was another build) and GLM-4-9B Q4_K_M 215 tok/s (GLM4.md; not
+ * re-measured on this build, so 9B estimates may be optimistic by up to the same ~13%). Other GPUs scale by their
+ * memory bandwidth (`gpus.ts`). The KV cache read at a full context is added at its own, measured efficiency
+ * (`KV_READ_EFFICIENCY`). Prompt evaluation is compute-bound: it scales with fp16 throughput and inversely
+ * with parameters; with a partial offload each 512-token batch also copies the CPU-resident weights over PCIe
+ * (assumed 25 GB/s). CPU only: `CPU_ASSUMED`. Rough by design (about +-30%; worse away from the H100).
  */
 import { catalogVariant, GLM4_32B, GLM4_9B, type CatalogModel } from "./catalog";
 import type { Estimate } from "./calculator";
@@ -61,6 +64,17 @@ export function calibrate(a = GLM4_32B, b = GLM4_9B): Calibration {
 
 const CAL = calibrate();
 
+/**
+ * Decode as the cache fills, H100 2026-11-26 (GLM-4-32B Q4_K_M, f16 KV, flash attention, same file): 72.5 tok/s
+ * with ~2,063 tokens in the cache, 67.27 tok/s with ~16,400. 14,337 more tokens x 62,464 B = 0.90 GB more read
+ * per token cost 1.07 ms: 837 GB/s, a quarter of the 3,350 GB/s (two KV heads: the attention kernel reads the
+ * cache with little parallelism), against 0.46 for the weights.
+ */
+export const H100_DEEP_DECODE = { bandwidthGBs: 3350, kvBytesPerToken: 62464, shortTokens: 2063, shortTokS: 72.5, deepTokens: 16400, deepTokS: 67.27 } as const;
+/** Fraction of the memory bandwidth at which decode reads the KV cache (from `H100_DEEP_DECODE`: 0.25). */
+export const KV_READ_EFFICIENCY = ((deep: typeof H100_DEEP_DECODE) =>
+    ((deep.deepTokens - deep.shortTokens) * deep.kvBytesPerToken) / ((1 / deep.deepTokS - 1 / deep.shortTokS) * deep.bandwidthGBs * 1e9))(H100_DEEP_DECODE);
+
 export function estimateSpeed(model: CatalogModel, shape: ModelShape, e: Estimate, device: DeviceSpeed | undefined): SpeedEstimate {
     const m = model.measured;
     const onGpu = device !== undefined && e.gpuLayers > 0;
@@ -69,7 +83,9 @@ export function estimateSpeed(model: CatalogModel, shape: ModelShape, e: Estimat
     const cpuBw = CPU_ASSUMED.bandwidthGBs * 1e9 * CPU_EFFICIENCY;
     const gpuLayers = onGpu ? e.offloadedLayers : 0;
     const tWeights = gpu / gpuBw + cpu / cpuBw + gpuLayers * CAL.perLayerS + (shape.layers - gpuLayers) * CPU_PER_LAYER_S;
-    const tKv = e.vram.kvCache / gpuBw + e.ram.kvCache / cpuBw;
+    // one decode reads its own context's cache (the estimate may count several contexts)
+    const kvPerLayer = (e.kvBytesPerToken / shape.layers) * e.contextSize;
+    const tKv = (gpuLayers * kvPerLayer) / (onGpu ? device.bandwidthGBs * 1e9 * KV_READ_EFFICIENCY : Infinity) + ((shape.layers - gpuLayers) * kvPerLayer) / cpuBw;
 
     const ref = catalogVariant(model, m.quant).shape;
     let prompt: number;

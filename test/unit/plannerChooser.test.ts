@@ -68,8 +68,8 @@ test("speed model reproduces the H100 measurements it is calibrated on", () => {
     assert.ok(cal.efficiency > 0.3 && cal.efficiency <= 1);
     const v = catalogVariant(GLM4_32B, "Q4_K_M");
     const sp = estimateSpeed(GLM4_32B, v.shape, estimate({ shape: v.shape, contextSize: 4096 }), { label: "H100", bandwidthGBs: 3350, fp16Tflops: 989 });
-    assert.ok(Math.abs(sp.decodeTokS - 82) < 0.5, `${sp.decodeTokS}`);
-    assert.ok(Math.abs(sp.promptTokS - 2500) < 1);
+    assert.ok(Math.abs(sp.decodeTokS - 72.4) < 0.5, `${sp.decodeTokS}`); // H100 2026-11-26
+    assert.ok(Math.abs(sp.promptTokS - 2430) < 1);
     assert.match(sp.how, /3350 GB\/s/);
 });
 
