@@ -18,11 +18,10 @@ import { deleteStoredModel, findDownloaded, isInStore, listStoredModels } from "
 import { statfsFreeSpace } from "../model/download/downloader";
 import { chooseModel, fitModel, type Choice, type MachineInfo, type Plan } from "./chooser";
 import { catalogVariant, GLM4_32B, GLM4_9B } from "./catalog";
-import { GiB } from "./calculator";
+import { estimate, GiB, GPU_CUDA_CONTEXT } from "./calculator";
 import { detectMachine, readModelShape } from "./machine";
 import { requirementsTable, validateContexts, detectedOf } from "./table";
 import { ENGINE_CONTEXTS, readFirstRunRecord } from "./firstRun";
-import { estimate } from "./calculator";
 import type { CatalogQuant } from "./quantMix";
 
 export interface PlannerFeatureOptions {
@@ -144,7 +143,8 @@ export class PlannerFeature implements Feature {
             const layers = /(\d+)\/(\d+) layers/.exec(status.device ?? "");
             if (/^CPU\b/.test(status.device ?? "")) return m;
             const gpuLayers = layers ? Number(layers[1]) : shape.layers + 1;
-            const held = estimate({ shape, contextSize: status.contextSize, gpuLayers }).vram.total;
+            // the probe already counts this process's CUDA context as free (machine.ts): not twice
+            const held = Math.max(0, estimate({ shape, contextSize: status.contextSize, gpuLayers }).vram.total - GPU_CUDA_CONTEXT);
             const vramFree = Math.min(m.vramTotal, m.vramFree + held);
             return { ...m, vramFree, heldByModel: vramFree - m.vramFree };
         } catch (e) {

@@ -6,6 +6,7 @@
 import * as os from "node:os";
 import type { MachineInfo } from "./chooser";
 import { getSharedLlama, loadNodeLlamaCpp, type GpuChoice } from "../model/llama/engine";
+import { GPU_CUDA_CONTEXT } from "./calculator";
 import { shapeFromGgufInfo, type GgufInfoLike, type ModelShape } from "./shape";
 
 export type MachineProbe = () => Promise<MachineInfo>;
@@ -24,7 +25,13 @@ export async function detectMachine(gpu: GpuChoice = "auto"): Promise<MachineInf
     const llama = await getSharedLlama(gpu);
     if (llama.gpu === false) return base;
     const [vram, names] = await Promise.all([llama.getVramState(), llama.getGpuDeviceNames()]);
-    return { ...base, gpuType: llama.gpu, gpuNames: names, vramTotal: vram.total, vramFree: vram.free, unifiedMemory: vram.unifiedSize };
+    // Free VRAM is read after getLlama created this process's CUDA context, which the estimate counts again
+    // (GPU_CUDA_CONTEXT, inside GPU_RUNTIME_OVERHEAD): hand it back so it is not subtracted twice.
+    const ownContext = llama.gpu === "cuda" ? Math.min(GPU_CUDA_CONTEXT, vram.used) : 0;
+    return {
+        ...base, gpuType: llama.gpu, gpuNames: names, vramTotal: vram.total,
+        vramFree: Math.min(vram.total, vram.free + ownContext), unifiedMemory: vram.unifiedSize,
+    };
 }
 
 /** Reads a GGUF header (a path or an http(s) URL: node-llama-cpp fetches only the header, by ranges). */
