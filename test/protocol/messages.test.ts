@@ -114,3 +114,16 @@ test("messages are never sent or handled by a bare method string", () => {
     assert.ok(!bare.test(serverCode), "server/ uses a bare \"glm4/...\" method string; use Name.type");
     assert.ok(!bare.test(clientCode), "src/ uses a bare \"glm4/...\" method string; use Name.type");
 });
+
+test("the README's protocol table lists every custom message with its direction and module", () => {
+    const readme = readFileSync(path.join(root, "README.md"), "utf8");
+    const arrow = { clientToServer: "client -> server", serverToClient: "server -> client" } as const;
+    const missing = all
+        .filter((m) => {
+            const row = readme.split("\n").find((line) => line.startsWith(`| \`${m.method}\` |`));
+            const direction = arrow[m.direction as keyof typeof arrow] ?? "both";
+            return !row || !row.includes(direction) || !row.includes(path.basename(m.file));
+        })
+        .map((m) => `${m.method} (${m.direction}, ${path.basename(m.file)})`);
+    assert.deepEqual(missing, [], "README.md 'Protocol' table: add or fix these rows");
+});
