@@ -10,6 +10,11 @@
  * takes it. Flash attention is on, the KV cache is f16 (node-llama-cpp's default). Separate contexts let
  * completion decode while a chat prefill runs.
  *
+ * Speculative decoding: `attachDraft` gives the model a draft model (same tokenizer, checked); chat and agent
+ * sequences then use node-llama-cpp's `DraftSequenceTokenPredictor` on a draft context of their own (created
+ * lazily, same context size). A sequence created before the draft arrived is replaced by one with the
+ * predictor at its next generation. The output is unchanged; `draftStats` counts validated/refuted predictions.
+ *
  * Sessions of the same kind share that kind's sequence and are serialized together. Disposing the model
  * aborts running generations (they resolve with "abort"), waits for them, then frees contexts and weights.
  */
@@ -108,6 +113,15 @@ function baseName(p: string): string {
     return p.split(/[\\/]/).pop()!.replace(/\.gguf$/i, "");
 }
 
+/** How the draft predicts (node-llama-cpp's DraftSequenceTokenPredictor options; defaults 0, 16, 0.6). */
+export interface DraftOptions {
+    /** Tokens to draft before the main model goes on (0 = use what the draft has ready). */
+    minTokens?: number;
+    maxTokens?: number;
+    /** Stop drafting below this draft-token probability (0..1). */
+    minConfidence?: number;
+}
+
 export class LlamaLanguageModel implements LanguageModel {
     private spare: LlamaContext | undefined;
     private readonly sequences = new Map<SessionKind, Promise<LlamaContextSequence>>();
@@ -118,6 +132,8 @@ export class LlamaLanguageModel implements LanguageModel {
     private readonly disposer = new AbortController();
     private readonly stopTokens = new Map<Token, string>();
     private disposed = false;
+    private draft: { model: LlamaLanguageModel; contexts: Map<SessionKind, Promise<LlamaContext>>; options: DraftOptions } | undefined;
+    private readonly predictions = { validated: 0, refuted: 0 };
 
     constructor(
         private readonly nlc: NodeLlamaCpp,
@@ -153,6 +169,32 @@ export class LlamaLanguageModel implements LanguageModel {
         this.disposer.abort(new Error("model disposed"));
         await Promise.allSettled([...this.inFlight]);
         await this.llamaModel.dispose();
+        await this.draft?.model.dispose();
+    }
+
+    /** The attached draft model's name, if any. */
+    get draftName(): string | undefined {
+        return this.draft?.model.info.name;
+    }
+
+    /** Speculative decoding so far: draft tokens the main model accepted (validated) and rejected (refuted). */
+    get draftStats(): { validated: number; refuted: number } {
+        return { ...this.predictions };
+    }
+
+    /**
+     * Uses `draft` to predict tokens for chat and agent generations; this model then owns it (disposes it).
+     * Throws `glm4Error("BadModel")` (and leaves `draft` to the caller) when the tokenizers differ.
+     */
+    attachDraft(draft: LlamaLanguageModel, options: DraftOptions = {}): void {
+        if (this.disposed) throw glm4Error("ModelNotLoaded", "The model was unloaded; acquire it again.");
+        if (this.draft) throw glm4Error("Internal", "A draft model is already attached.");
+        const problem = tokenizerMismatch(this.llamaModel, draft.llamaModel);
+        if (problem) {
+            throw glm4Error("BadModel", `The draft model ${draft.info.name} cannot be used with ${this.info.name}: ${problem}. ` +
+                `A draft model must share the main model's tokenizer (for GLM-4-32B-0414: GLM-4-9B-0414).`);
+        }
+        this.draft = { model: draft, contexts: new Map(), options };
     }
 
     /** @internal */
@@ -202,6 +244,7 @@ export class LlamaLanguageModel implements LanguageModel {
                 if (signal.aborted) return abortedEarly();
                 throw e;
             }
+            const before = sequence.tokenPredictions;
             try {
                 return await runGeneration(
                     { nlc: this.nlc, model: this.llamaModel, sequence, stopTokens: this.stopTokens, grammar: (g) => this.grammar(g) },
@@ -211,6 +254,12 @@ export class LlamaLanguageModel implements LanguageModel {
                 if (e instanceof ResponseError) throw e;
                 if (signal.aborted) return abortedEarly();
                 throw glm4Error("Internal", `Generation failed: ${(e as Error).message}`);
+            } finally {
+                if (!sequence.disposed) {
+                    const after = sequence.tokenPredictions;
+                    this.predictions.validated += after.validated - before.validated;
+                    this.predictions.refuted += after.refuted - before.refuted;
+                }
             }
         }, abortedEarly);
     }
@@ -223,8 +272,44 @@ export class LlamaLanguageModel implements LanguageModel {
         }, () => undefined);
     }
 
-    /** The sequence of a session kind, creating its context the first time. */
-    private sequence(kind: SessionKind): Promise<LlamaContextSequence> {
+    /**
+     * The sequence of a session kind, creating its context the first time. A chat/agent sequence made before a
+     * draft was attached is swapped for one with the draft predictor (same context; its KV cache starts over).
+     */
+    private async sequence(kind: SessionKind): Promise<LlamaContextSequence> {
+        const seq = await this.plainSequence(kind);
+        if (!this.draft || kind === "completion" || seq.tokenPredictor) return seq;
+        const context = seq.context;
+        const tokenPredictor = await this.draftPredictor(kind);
+        await seq.dispose();
+        const next = context.getSequence({ tokenPredictor });
+        this.ready.set(kind, next);
+        this.sequences.set(kind, Promise.resolve(next));
+        return next;
+    }
+
+    /** A draft-model predictor for a kind, on a draft context of its own (created the first time). */
+    private async draftPredictor(kind: SessionKind): Promise<InstanceType<NodeLlamaCpp["DraftSequenceTokenPredictor"]>> {
+        const draft = this.draft!;
+        let p = draft.contexts.get(kind);
+        if (!p) {
+            p = draft.model.llamaModel.createContext({
+                contextSize: this.info.contextSize, sequences: 1, threads: { ideal: draft.model.threads, min: 1 }, flashAttention: true,
+                failedCreationRemedy: false, createSignal: this.disposer.signal,
+            });
+            draft.contexts.set(kind, p);
+            p.catch(() => draft.contexts.delete(kind));
+        }
+        const context = await p;
+        // A previous predictor (disposed with its target sequence) freed the draft context's one sequence.
+        return new this.nlc.DraftSequenceTokenPredictor(context.getSequence(), {
+            maxTokens: draft.options.maxTokens ?? 16,
+            ...(draft.options.minTokens !== undefined ? { minTokens: draft.options.minTokens } : {}),
+            ...(draft.options.minConfidence !== undefined ? { minConfidence: draft.options.minConfidence } : {}),
+        });
+    }
+
+    private plainSequence(kind: SessionKind): Promise<LlamaContextSequence> {
         let p = this.sequences.get(kind);
         if (!p) {
             const spare = this.spare;
@@ -304,6 +389,19 @@ class LlamaSession implements ModelSession {
     dispose(): void {
         this.disposed = true;
     }
+}
+
+/** Why two models' tokenizers differ (undefined when they are the same: vocabulary size, every token, model type). */
+export function tokenizerMismatch(main: LlamaModel, draft: LlamaModel): string | undefined {
+    const a = main.fileInfo.metadata.tokenizer?.ggml;
+    const b = draft.fileInfo.metadata.tokenizer?.ggml;
+    const ta = a?.tokens ?? [], tb = b?.tokens ?? [];
+    if (ta.length !== tb.length) return `the vocabulary sizes differ (${ta.length} tokens vs ${tb.length})`;
+    if (a?.model !== b?.model) return `the tokenizer types differ (${a?.model} vs ${b?.model})`;
+    for (let i = 0; i < ta.length; i++) {
+        if (ta[i] !== tb[i]) return `token ${i} differs (${JSON.stringify(ta[i])} vs ${JSON.stringify(tb[i])})`;
+    }
+    return undefined;
 }
 
 /** Resolves true once `p` settled, or false as soon as `signal` aborts. */

@@ -34,6 +34,10 @@ export interface ChatSettings {
 export interface Glm4Settings {
     /** A local `.gguf` path or an `hf:` URI (node-llama-cpp's model URI). */
     model: string;
+    /** An optional second, faster model for inline completion ("" = the main model): a `.gguf` path or an `hf:` URI. */
+    completionModel: string;
+    /** An optional draft model for speculative decoding of chat ("" = off); must share the main model's tokenizer. */
+    draftModel: string;
     /** "auto" lets node-llama-cpp fit as many layers as VRAM allows. */
     gpuLayers: Auto<number>;
     /** "auto" = the largest that fits, capped at the model's native context (32K for GLM-4-0414). */
@@ -57,6 +61,8 @@ export const DEFAULT_MODEL_URI = "hf:bartowski/THUDM_GLM-4-32B-0414-GGUF:Q4_K_M"
 
 export const DEFAULT_SETTINGS: Glm4Settings = {
     model: DEFAULT_MODEL_URI,
+    completionModel: "",
+    draftModel: "",
     gpuLayers: "auto",
     contextSize: "auto",
     threads: "auto",

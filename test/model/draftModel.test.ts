@@ -1,0 +1,92 @@
+/**
+ * Speculative decoding on the tiny fixtures: `tiny` as the main model, `tiny-f16` (same tokenizer) as the draft
+ * model through node-llama-cpp's DraftSequenceTokenPredictor; `tiny-codegeex` (a different vocabulary) is refused.
+ */
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { ResponseError } from "vscode-languageserver-protocol";
+import { fixtureModelPath, testThreads } from "../support/models";
+import { loadLlamaModel, type LlamaLanguageModel } from "../../server/model/llamaModel";
+import { special, text, type GenerateOptions, type Prompt } from "../../server/model/languageModel";
+
+const gbnf = (t: string): GenerateOptions["grammar"] => ({ kind: "gbnf", text: t });
+const PROMPT: Prompt = [special("[gMASK]<sop><|user|>\n"), text("write a function"), special("<|assistant|>\n")];
+/** Wait for 4 drafted tokens whatever their probability: the random-weight draft is never confident. */
+const DRAFT = { minTokens: 4, minConfidence: 0 };
+const load = (name: "tiny" | "tiny-f16" | "tiny-codegeex") =>
+    loadLlamaModel({ modelPath: fixtureModelPath(name), gpuLayers: 0, contextSize: 512, threads: testThreads() });
+
+describe("draft model (speculative decoding)", () => {
+    let plain: LlamaLanguageModel;
+    let speculative: LlamaLanguageModel;
+    before(async () => {
+        plain = await load("tiny");
+        speculative = await load("tiny");
+        speculative.attachDraft(await load("tiny-f16"), DRAFT);
+    });
+    after(async () => {
+        await plain?.dispose();
+        await speculative?.dispose();
+    });
+
+    test("chat output under a grammar is identical with and without the draft, and the draft's predictions are used", async () => {
+        const options: GenerateOptions = { maxTokens: 40, grammar: gbnf('root ::= "def add(a, b):" [a-z ]{30}') };
+        const expected = await plain.openSession("chat").generate(PROMPT, options);
+        const got = await speculative.openSession("chat").generate(PROMPT, options);
+        assert.equal(got.text, expected.text);
+        assert.equal(got.stopReason, expected.stopReason);
+        assert.ok(got.text.startsWith("def add(a, b):"), got.text);
+        const stats = speculative.draftStats;
+        assert.ok(stats.validated > 0, `validated ${stats.validated}, refuted ${stats.refuted}`);
+        assert.equal(speculative.draftName, "glm4-tiny-random");
+        // A second turn reuses the KV cache with the predictor in place.
+        const again = await speculative.openSession("chat").generate([...PROMPT, text(got.text), special("<|user|>\n"), text("more"), special("<|assistant|>\n")], options);
+        const againPlain = await plain.openSession("chat").generate([...PROMPT, text(expected.text), special("<|user|>\n"), text("more"), special("<|assistant|>\n")], options);
+        assert.equal(again.text, againPlain.text);
+        assert.ok(again.stats.reusedPromptTokens > 0);
+    });
+
+    test("completion sessions do not use the draft; agent sessions do", async () => {
+        const before = speculative.draftStats.validated;
+        const options: GenerateOptions = { maxTokens: 20, grammar: gbnf('root ::= "return a + b"') };
+        const c = await speculative.openSession("completion").generate(PROMPT, options);
+        assert.equal(c.text, "return a + b");
+        assert.equal(speculative.draftStats.validated, before);
+        const a = await speculative.openSession("agent").generate(PROMPT, options);
+        assert.equal(a.text, "return a + b");
+        assert.ok(speculative.draftStats.validated > before);
+    });
+
+    test("a draft attached after a chat sequence exists replaces it and is used", async () => {
+        const main = await load("tiny");
+        try {
+            const options: GenerateOptions = { maxTokens: 20, grammar: gbnf('root ::= "hello world"') };
+            assert.equal((await main.openSession("chat").generate(PROMPT, options)).text, "hello world");
+            main.attachDraft(await load("tiny-f16"), DRAFT);
+            assert.equal((await main.openSession("chat").generate(PROMPT, options)).text, "hello world");
+            assert.ok(main.draftStats.validated > 0);
+        } finally {
+            await main.dispose();
+        }
+    });
+
+    test("a draft model with a different tokenizer is refused with a clear message; the main model keeps working", async () => {
+        const main = await load("tiny");
+        const other = await load("tiny-codegeex");
+        try {
+            assert.throws(() => main.attachDraft(other), (e: unknown) => {
+                assert.ok(e instanceof ResponseError);
+                assert.equal((e.data as { kind?: string }).kind, "BadModel");
+                assert.match(e.message, /vocabulary sizes differ \(\d+ tokens vs \d+\)/);
+                assert.match(e.message, /must share the main model's tokenizer/);
+                return true;
+            });
+            assert.equal(main.draftName, undefined);
+            const r = await main.openSession("chat").generate(PROMPT, { maxTokens: 10, grammar: gbnf('root ::= "ok"') });
+            assert.equal(r.text, "ok");
+        } finally {
+            await other.dispose();
+            await main.dispose();
+        }
+    });
+});
