@@ -10,8 +10,12 @@
  * Memory step-down is the local engine's job (llama/localEngine.ts); it is said once in the log and in the
  * status's device sentence.
  *
- * Roles: today one slot (the main model) serves both roles. A second, smaller completion model is a second
- * `ModelSlot` with its own settings key, returned by `slotFor("completion")` when configured.
+ * Roles and slots: the main model serves chat, and completion unless `glm4.completionModel` names a second,
+ * faster model: a second `ModelSlot` (local engine, same resolve/validate/step-down path) loaded after the main
+ * model; `acquire("completion")` returns it once loaded, else the main model (while it downloads, or when it
+ * failed: a warning in the log and in the status's `completionModel`). `glm4.draftModel` is loaded after the
+ * main model too and attached to it for speculative decoding (secondaryModels.ts); a failure (e.g. another
+ * tokenizer) is reported the same way and chat runs without it. Neither ever blocks or fails the main model.
  */
 import { LSPErrorCodes, ResponseError } from "vscode-languageserver-protocol";
 import type { WorkDoneProgressServerReporter } from "vscode-languageserver";
@@ -25,6 +29,8 @@ import { onLlamaLog } from "./llama/engine";
 import { localEngine, type EngineLoader, type LoadProgress, type LocalEngineOptions } from "./llama/localEngine";
 // planner helper: the scale-out engine (glm4.engine = "openai-compatible")
 import { openAiEngine } from "../engines/openai/loader";
+import type { DraftOptions } from "./llamaModel";
+import { COMPLETION_SLOT, DraftLoader, type SlotSpec } from "./secondaryModels";
 
 export type ModelHostContext = Pick<ServerContext, "connection" | "settings" | "log" | "storagePath">;
 
@@ -33,14 +39,22 @@ export interface ModelHostOptions {
     engines?: Partial<Record<Glm4Settings["engine"], EngineLoader>>;
     /** Options of the built-in local engine (GPU choice, test hooks). */
     local?: LocalEngineOptions;
+    /** Draft predictor tuning (tests: a random-weight draft is never confident). */
+    draft?: DraftOptions;
 }
 
-/** The settings that decide which model is loaded and how; a change of any of them reloads. */
+/**
+ * The settings that decide which model is loaded and how; a change of any of them reloads. The draft model is
+ * part of the main model's key (it is attached to that model: changing it reloads the main model).
+ */
 export function modelKey(s: Glm4Settings): string {
-    return JSON.stringify([s.engine, s.model.trim(), s.gpuLayers, s.contextSize, s.threads, s.engine === "local" ? null : [s.serverUrl, s.serverModel]]);
+    const local = s.engine === "local";
+    return JSON.stringify([s.engine, s.model.trim(), s.gpuLayers, s.contextSize, s.threads, local ? s.draftModel.trim() : [s.serverUrl, s.serverModel]]);
 }
 
-function isConfigured(s: Glm4Settings): boolean {
+const MAIN_SLOT: SlotSpec = { label: "Model", settings: (s) => s, key: modelKey };
+
+export function isConfigured(s: Glm4Settings): boolean {
     return s.engine === "local" ? s.model.trim() !== "" : s.serverUrl.trim() !== "";
 }
 
@@ -49,22 +63,60 @@ export function createModelHost(ctx: ModelHostContext, options: ModelHostOptions
         local: localEngine(options.local), "openai-compatible": openAiEngine(), ...options.engines,
     };
     const listeners = new Set<(s: ModelStatus) => void>();
-    const primary = new ModelSlot(ctx, engines, (s) => { for (const l of [...listeners]) l(s); });
+    const status = (): ModelStatus => {
+        const out = primary.status;
+        const completion = secondary.sentence();
+        if (completion) out.completionModel = completion;
+        const draftSentence = draft.sentence();
+        if (draftSentence) out.draftModel = draftSentence;
+        return out;
+    };
+    const emit = (): void => { const s = status(); for (const l of [...listeners]) l(s); };
+    const draft = new DraftLoader(ctx, () => engines.local, emit, options.draft);
+    const primary = new ModelSlot(ctx, engines, MAIN_SLOT, emit, (raw, s, signal) => {
+        draft.loadFor(raw, s, signal);
+        if (secondary.isConfigured()) void secondary.acquire().catch(() => undefined);
+    });
+    const secondary = new ModelSlot(ctx, engines, COMPLETION_SLOT, emit);
     const llamaLog = onLlamaLog((level, message) => ctx.log[level](`llama.cpp: ${message}`));
-    const settingsSub = ctx.settings.onDidChange((next, prev) => primary.settingsChanged(next, prev));
-    const slotFor = (_role: ModelRole): ModelSlot => primary;
+    const settingsSub = ctx.settings.onDidChange((next, prev) => {
+        primary.settingsChanged(next, prev);
+        secondary.settingsChanged(next, prev);
+    });
+    const acquire = async (role: ModelRole, signal?: AbortSignal): Promise<LanguageModel> => {
+        // A loaded completion model serves without the main model (which may have been unloaded when idle).
+        if (role === "completion" && secondary.isConfigured() && secondary.status.state === "ready") {
+            try {
+                return await secondary.acquire(signal);
+            } catch (e) {
+                if (signal?.aborted) throw e;
+            }
+        }
+        const main = await primary.acquire(signal);
+        if (role !== "completion" || !secondary.isConfigured() || secondary.status.state === "downloading") return main;
+        try {
+            return await secondary.acquire(signal);
+        } catch (e) {
+            if (signal?.aborted) throw e;
+            return main; // the failure was logged and is in the status; it stays until settings change or reload
+        }
+    };
     return {
-        acquire: (role, signal) => slotFor(role).acquire(signal),
-        get status() { return primary.status; },
+        acquire,
+        get status() { return status(); },
         onDidChangeStatus(listener) {
             listeners.add(listener);
             return { dispose: () => void listeners.delete(listener) };
         },
-        reload: () => primary.reload(),
+        async reload() {
+            await primary.reload();
+            if (secondary.isConfigured() || secondary.status.state !== "idle") await secondary.reload();
+            return status();
+        },
         async dispose() {
             settingsSub.dispose();
             llamaLog.dispose();
-            await primary.dispose();
+            await Promise.all([primary.dispose(), secondary.dispose()]);
             listeners.clear();
         },
     };
@@ -76,7 +128,7 @@ interface Loading {
     promise: Promise<void>;
 }
 
-/** One loaded model and its lifecycle. */
+/** One loaded model and its lifecycle; `spec` says which settings it loads (the main or the completion model). */
 class ModelSlot {
     private current: { key: string; model: LanguageModel; raw: LanguageModel } | undefined;
     private loading: Loading | undefined;
@@ -90,8 +142,28 @@ class ModelSlot {
     constructor(
         private readonly ctx: ModelHostContext,
         private readonly engines: Partial<Record<Glm4Settings["engine"], EngineLoader>>,
-        private readonly emit: (s: ModelStatus) => void,
+        private readonly spec: SlotSpec,
+        private readonly emit: () => void,
+        private readonly onLoaded?: (raw: LanguageModel, s: Glm4Settings, signal: AbortSignal) => void,
     ) {}
+
+    /** The settings this slot loads (its spec's view of the configured ones). */
+    private settings(): Glm4Settings {
+        return this.spec.settings(this.ctx.settings.get());
+    }
+
+    isConfigured(): boolean {
+        return isConfigured(this.settings());
+    }
+
+    /** For a secondary slot: its state in one sentence for the status ("" when not configured). */
+    sentence(): string {
+        if (!this.isConfigured() && this.state.state === "idle") return "";
+        const name = this.state.modelName ?? displayName(this.settings());
+        if (this.state.state === "error") return `${name}: not used (${this.state.error}); the main model is used instead`;
+        if (this.state.state === "ready") return `${name}: ready, ${this.state.device}`;
+        return `${name}: ${this.state.state}`;
+    }
 
     get status(): ModelStatus {
         return { ...this.state };
@@ -101,8 +173,8 @@ class ModelSlot {
         for (;;) {
             if (signal?.aborted) throw cancelled();
             if (this.disposed) throw glm4Error("ModelNotLoaded", "The language server is shutting down.");
-            const s = this.ctx.settings.get();
-            const key = modelKey(s);
+            const s = this.settings();
+            const key = this.spec.key(s);
             if (this.loading?.key === key) {
                 // Also while reloading the same settings: the current model is about to be replaced.
                 await untilSettledOrAborted(this.loading.promise, signal);
@@ -120,7 +192,7 @@ class ModelSlot {
 
     async reload(): Promise<ModelStatus> {
         if (this.disposed) return this.status;
-        const s = this.ctx.settings.get();
+        const s = this.settings();
         this.failure = undefined;
         if (!isConfigured(s)) {
             this.started = true;
@@ -137,7 +209,7 @@ class ModelSlot {
 
     settingsChanged(next: Glm4Settings, prev: Glm4Settings): void {
         if (this.disposed) return;
-        if (modelKey(next) !== modelKey(prev)) {
+        if (this.spec.key(this.spec.settings(next)) !== this.spec.key(this.spec.settings(prev))) {
             // Before the first load (reload() from `initialized`, or an acquire), settings are only recorded.
             if (this.started) void this.reload();
         } else if (next.idleUnloadMinutes !== prev.idleUnloadMinutes) {
@@ -161,7 +233,7 @@ class ModelSlot {
         const previous = this.loading;
         previous?.controller.abort();
         const controller = new AbortController();
-        const key = modelKey(s);
+        const key = this.spec.key(s);
         const promise = (async () => {
             await previous?.promise;
             if (controller.signal.aborted) return;
@@ -199,14 +271,16 @@ class ModelSlot {
             this.current = { key, raw: model, model: this.track(model) };
             const device = notice ? `${model.info.device} (${notice})` : model.info.device;
             this.setStatus({ state: "ready", modelName: model.info.name, device, contextSize: model.info.contextSize });
-            this.ctx.log.info(`Model ready: ${model.info.name}, ${device}.`);
+            this.ctx.log.info(`${this.spec.label} ready: ${model.info.name}, ${device}.`);
             this.scheduleIdle();
+            this.onLoaded?.(model, s, signal);
         } catch (e) {
             if (signal.aborted) return; // superseded by a newer load or by dispose; that one reports
             const error = toResponseError(e);
             this.failure = { key, error };
             this.setStatus({ state: "error", modelName: displayName(s), error: error.message });
-            this.ctx.log.error(`Model: ${error.message}`);
+            if (this.spec.fallback) this.ctx.log.warn(`${this.spec.label}: ${error.message} ${this.spec.fallback}`);
+            else this.ctx.log.error(`${this.spec.label}: ${error.message}`);
         } finally {
             progress?.done();
         }
@@ -260,13 +334,13 @@ class ModelSlot {
         if (!this.current || this.busy > 0 || this.loading) return;
         await this.unload();
         this.setStatus({ state: "unloaded", modelName: this.state.modelName });
-        this.ctx.log.info(`Model unloaded after ${minutes} idle minute(s); it loads again when needed.`);
+        this.ctx.log.info(`${this.spec.label} unloaded after ${minutes} idle minute(s); it loads again when needed.`);
     }
 
     private async beginProgress(): Promise<WorkDoneProgressServerReporter | undefined> {
         try {
             const reporter = await this.ctx.connection.window.createWorkDoneProgress();
-            reporter.begin("GLM-4: loading model", 0, undefined, false);
+            reporter.begin(`GLM-4: loading ${this.spec.label.toLowerCase()}`, 0, undefined, false);
             return reporter;
         } catch (e) {
             this.ctx.log.debug(`window/workDoneProgress unavailable: ${(e as Error).message}`);
@@ -276,11 +350,11 @@ class ModelSlot {
 
     private setStatus(next: ModelStatus): void {
         this.state = next;
-        this.emit(this.status);
+        this.emit();
     }
 }
 
-function displayName(s: Glm4Settings): string {
+export function displayName(s: Glm4Settings): string {
     const m = s.engine === "local" ? s.model.trim() : s.serverModel || s.serverUrl;
     return m.split(/[\\/]/).pop()!.replace(/\.gguf$/i, "") || m;
 }

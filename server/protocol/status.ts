@@ -18,6 +18,10 @@ export interface ModelStatus {
     error?: string;
     /** When downloading/loading: 0..1. */
     progress?: number;
+    /** The optional completion model (glm4.completionModel) in one sentence: loading, ready, or why it is not used. */
+    completionModel?: string;
+    /** The optional draft model (glm4.draftModel) in one sentence: loading, accepted/rejected draft tokens, or why not used. */
+    draftModel?: string;
 }
 
 /**
