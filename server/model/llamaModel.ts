@@ -134,6 +134,8 @@ export class LlamaLanguageModel implements LanguageModel {
     private disposed = false;
     private draft: { model: LlamaLanguageModel; contexts: Map<SessionKind, Promise<LlamaContext>>; options: DraftOptions } | undefined;
     private readonly predictions = { validated: 0, refuted: 0 };
+    /** Why an attached draft was dropped, if it was. */
+    draftProblem: string | undefined;
 
     constructor(
         private readonly nlc: NodeLlamaCpp,
@@ -280,7 +282,17 @@ export class LlamaLanguageModel implements LanguageModel {
         const seq = await this.plainSequence(kind);
         if (!this.draft || kind === "completion" || seq.tokenPredictor) return seq;
         const context = seq.context;
-        const tokenPredictor = await this.draftPredictor(kind);
+        let tokenPredictor: Awaited<ReturnType<LlamaLanguageModel["draftPredictor"]>>;
+        try {
+            tokenPredictor = await this.draftPredictor(kind);
+        } catch (e) {
+            // No room for the draft's context (or another engine failure): go on without speculative decoding.
+            const draft = this.draft;
+            this.draft = undefined;
+            this.draftProblem = `its ${this.info.contextSize}-token context could not be created: ${(e as Error).message}`;
+            await draft?.model.dispose().catch(() => undefined);
+            return seq;
+        }
         await seq.dispose();
         const next = context.getSequence({ tokenPredictor });
         this.ready.set(kind, next);
@@ -293,7 +305,12 @@ export class LlamaLanguageModel implements LanguageModel {
         const draft = this.draft!;
         let p = draft.contexts.get(kind);
         if (!p) {
-            p = draft.model.llamaModel.createContext({
+            // The draft's load-time context serves the first kind when it has the main model's size.
+            const spare = draft.model.spare;
+            draft.model.spare = undefined;
+            if (spare && spare.contextSize === this.info.contextSize) p = Promise.resolve(spare);
+            else if (spare) void spare.dispose();
+            if (!p) p = draft.model.llamaModel.createContext({
                 contextSize: this.info.contextSize, sequences: 1, threads: { ideal: draft.model.threads, min: 1 }, flashAttention: true,
                 failedCreationRemedy: false, createSignal: this.disposer.signal,
             });

@@ -70,6 +70,7 @@ export class DraftLoader {
         if (c.state === "off") return "";
         if (c.state === "loading") return `${c.name}: loading`;
         if (c.state === "error") return `${c.name}: not used (${c.error}); chat runs without speculative decoding`;
+        if (c.main.draftProblem) return `${c.name}: dropped (${c.main.draftProblem}); chat runs without speculative decoding`;
         const { validated, refuted } = c.main.draftStats;
         return `${c.name}: speculative decoding, ${validated} draft tokens accepted, ${refuted} rejected`;
     }
