@@ -12,6 +12,7 @@ import type { Ctx } from "./ctx";
 import { createLanguageClient, type Glm4LanguageClient } from "./client";
 import { CrashLog, RestartPolicy, serverDownMessage, type ServerState } from "./serverHealth";
 import { StatusNotification, StatusRequest, type ModelStatus } from "../server/protocol/status";
+import { showProgressAsNotifications } from "./progress";
 
 /** How long `readyClient()` waits for a starting server. */
 const READY_TIMEOUT_MS = 30_000;
@@ -177,6 +178,7 @@ export class ServerHost implements Ctx, vscode.Disposable {
         this.log.info(`starting the server: ${this.extension.asAbsolutePath("out/server.js")}`);
         try {
             await client.start();
+            if (gen === this.generation) this.clientCleanup.push(showProgressAsNotifications(client));
         } catch (e) {
             if (gen !== this.generation) return;
             this.log.error(`the server did not start: ${errorText(e)}`);

@@ -239,7 +239,7 @@ class ModelSlot {
             if (controller.signal.aborted) return;
             await this.unload();
             this.failure = undefined;
-            await this.load(s, key, controller.signal);
+            await this.load(s, key, controller);
         })();
         const loading: Loading = { key, controller, promise };
         this.loading = loading;
@@ -247,8 +247,14 @@ class ModelSlot {
         return loading;
     }
 
-    private async load(s: Glm4Settings, key: string, signal: AbortSignal): Promise<void> {
-        const progress = await this.beginProgress();
+    private async load(s: Glm4Settings, key: string, controller: AbortController): Promise<void> {
+        const signal = controller.signal;
+        // The person can cancel the progress notification (a 19.7 GB download, say): the load stops and stays
+        // stopped until reload (a download keeps its partial file and resumes then).
+        let cancelledByUser = false;
+        const progress = await this.beginProgress(() => { cancelledByUser = true; controller.abort(); });
+        const userCancel = (): ResponseError<unknown> => glm4Error("ModelNotLoaded",
+            `Loading ${displayName(s)} was cancelled. A download keeps what it has and resumes: run "GLM-4: Reload Model".`);
         let lastPercent = -1;
         const report = (p: LoadProgress): void => {
             if (signal.aborted) return;
@@ -266,6 +272,7 @@ class ModelSlot {
             const { model, notice } = await loader({ settings: s, signal, storagePath: this.ctx.storagePath, log: this.ctx.log, report });
             if (signal.aborted || this.disposed) {
                 await model.dispose();
+                if (cancelledByUser && !this.disposed) this.fail(s, key, userCancel());
                 return;
             }
             this.current = { key, raw: model, model: this.track(model) };
@@ -275,12 +282,8 @@ class ModelSlot {
             this.scheduleIdle();
             this.onLoaded?.(model, s, signal);
         } catch (e) {
-            if (signal.aborted) return; // superseded by a newer load or by dispose; that one reports
-            const error = toResponseError(e);
-            this.failure = { key, error };
-            this.setStatus({ state: "error", modelName: displayName(s), error: error.message });
-            if (this.spec.fallback) this.ctx.log.warn(`${this.spec.label}: ${error.message} ${this.spec.fallback}`);
-            else this.ctx.log.error(`${this.spec.label}: ${error.message}`);
+            if (signal.aborted && !cancelledByUser) return; // superseded by a newer load or by dispose; that one reports
+            if (!this.disposed) this.fail(s, key, cancelledByUser ? userCancel() : toResponseError(e));
         } finally {
             progress?.done();
         }
@@ -337,10 +340,19 @@ class ModelSlot {
         this.ctx.log.info(`${this.spec.label} unloaded after ${minutes} idle minute(s); it loads again when needed.`);
     }
 
-    private async beginProgress(): Promise<WorkDoneProgressServerReporter | undefined> {
+    /** A sticky failure: stays until settings change or reload(). */
+    private fail(s: Glm4Settings, key: string, error: ResponseError<unknown>): void {
+        this.failure = { key, error };
+        this.setStatus({ state: "error", modelName: displayName(s), error: error.message });
+        if (this.spec.fallback) this.ctx.log.warn(`${this.spec.label}: ${error.message} ${this.spec.fallback}`);
+        else this.ctx.log.error(`${this.spec.label}: ${error.message}`);
+    }
+
+    private async beginProgress(onCancel: () => void): Promise<WorkDoneProgressServerReporter | undefined> {
         try {
             const reporter = await this.ctx.connection.window.createWorkDoneProgress();
-            reporter.begin(`GLM-4: loading ${this.spec.label.toLowerCase()}`, 0, undefined, false);
+            reporter.begin(`GLM-4: loading ${this.spec.label.toLowerCase()}`, 0, undefined, true);
+            reporter.token.onCancellationRequested(onCancel);
             return reporter;
         } catch (e) {
             this.ctx.log.debug(`window/workDoneProgress unavailable: ${(e as Error).message}`);

@@ -237,3 +237,51 @@ describe("modelHost memory step-down", () => {
         }
     });
 });
+
+describe("modelHost: cancelling the load progress", () => {
+    test("cancel during a real download stops it, keeps the partial file, stays stopped; reload resumes with a Range request", async () => {
+        const { startHub } = await import("../support/hub");
+        const fs = await import("node:fs");
+        const tiny = fs.readFileSync(fixtureModelPath("tiny"));
+        const hub = await startHub({
+            repos: [{ user: "glm-test", repo: "GLM-tiny-GGUF", files: [{ path: "GLM-tiny-Q4_K_M.gguf", content: tiny }] }],
+            slowChunk: 8_192,
+        });
+        const storagePath = fs.mkdtempSync(path.join(os.tmpdir(), "glm4-cancel-"));
+        const saved = process.env.GLM4_HF_ENDPOINT;
+        process.env.GLM4_HF_ENDPOINT = hub.url;
+        const pair = await startLspPair();
+        const settings = new MutableSettingsStore({ ...DEFAULT_SETTINGS, model: "hf:glm-test/GLM-tiny-GGUF:Q4_K_M", threads: testThreads() });
+        const host = createModelHost({ connection: pair.server, settings, log: memoryLogger(), storagePath });
+        try {
+            const downloading = nextStatus(host, (s) => s.state === "downloading" && (s.progress ?? 0) > 0);
+            const loading = host.reload();
+            await downloading;
+            const begin = pair.progress.find((p) => p.kind === "begin");
+            assert.equal(begin?.kind === "begin" && begin.cancellable, true, "the progress is cancellable");
+            const { WorkDoneProgressCancelNotification } = await import("vscode-languageserver-protocol");
+            await pair.client.sendNotification(WorkDoneProgressCancelNotification.type, { token: pair.createdTokens[0]! });
+            const stopped = await loading;
+            assert.equal(stopped.state, "error");
+            assert.match(stopped.error!, /cancelled.*resumes: run "GLM-4: Reload Model"/);
+            await assert.rejects(host.acquire("chat"), (e) => kindOf(e) === "ModelNotLoaded");
+            const partials = fs.readdirSync(path.join(storagePath, "models")).filter((f) => f.endsWith(".partial"));
+            assert.equal(partials.length, 1);
+            const kept = fs.statSync(path.join(storagePath, "models", partials[0]!)).size;
+            assert.ok(kept > 0 && kept < tiny.length, `partial file keeps ${kept} of ${tiny.length} bytes`);
+
+            hub.options.slowChunk = undefined;
+            const ready = await host.reload();
+            assert.equal(ready.state, "ready");
+            assert.equal(hub.fileRequests().at(-1)!.range, `bytes=${kept}-`);
+            assert.ok((await host.acquire("chat")).info.contextSize > 0);
+        } finally {
+            await host.dispose();
+            pair.dispose();
+            await hub.close();
+            if (saved === undefined) delete process.env.GLM4_HF_ENDPOINT;
+            else process.env.GLM4_HF_ENDPOINT = saved;
+            fs.rmSync(storagePath, { recursive: true, force: true });
+        }
+    });
+});
