@@ -15,7 +15,7 @@ export async function applyChoice(s: Omit<ChoiceSettings, "gpuLayers"> & { gpuLa
     await updateSetting("gpuLayers", s.gpuLayers);
 }
 
-interface Item extends vscode.QuickPickItem { option?: ChoiceOption }
+interface Item extends vscode.QuickPickItem { option?: ChoiceOption; secondary?: ChoiceOption }
 
 export async function chooseModel(client: LanguageClient): Promise<void> {
     const result = await vscode.window.withProgress(
@@ -30,10 +30,16 @@ export async function chooseModel(client: LanguageClient): Promise<void> {
     ];
     if (result.draft) {
         items.push({ label: "Also fits", kind: vscode.QuickPickItemKind.Separator });
-        items.push({ label: `$(info) ${result.draft.label}`, description: "as a second completion / draft model (coming)", detail: result.draft.detail });
+        items.push({ label: `$(zap) ${result.draft.label}`, description: "as the completion and draft model (glm4.completionModel, glm4.draftModel)", detail: result.draft.detail, secondary: result.draft });
     }
     const gpu = result.detected.gpuType ? result.detected.names.join(" + ") || result.detected.gpuType : "no GPU (CPU only)";
     const pick = await vscode.window.showQuickPick(items, { title: `GLM-4: choose the model for ${gpu}`, matchOnDescription: true, matchOnDetail: true });
+    if (pick?.secondary) {
+        await updateSetting("completionModel", pick.secondary.settings.model);
+        await updateSetting("draftModel", pick.secondary.settings.model);
+        void vscode.window.showInformationMessage(`GLM-4: ${pick.secondary.label} now serves inline completion and drafts for chat (downloads if needed).`);
+        return;
+    }
     if (!pick?.option) return;
     await applyChoice(pick.option.settings);
     void vscode.window.showInformationMessage(`GLM-4: using ${pick.option.label}. The model reloads (and downloads if needed).`);

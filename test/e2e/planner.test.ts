@@ -63,9 +63,19 @@ test("Show GPU Requirements: chart, table with the recommended row, GPU classes;
 
 test("Choose Model for This GPU lists the recommendation first", { timeout: 120_000 }, () => step("choose", async () => {
     const page = s.wb.page;
-    await s.wb.runCommand("GLM-4: Choose Model for This GPU");
     const rows = page.locator(".quick-input-widget .monaco-list-row");
-    await rows.first().waitFor({ state: "visible", timeout: 60_000 });
+    // The palette and the command's quick pick share one quick-input widget; on a loaded machine the palette's
+    // closing can hide the freshly shown pick (seen once in CI). Then the command is run a second time.
+    for (let attempt = 1; ; attempt++) {
+        await s.wb.runCommand("GLM-4: Choose Model for This GPU");
+        try {
+            await rows.first().waitFor({ state: "visible", timeout: 30_000 });
+            break;
+        } catch (e) {
+            if (attempt === 2) throw e;
+            await page.keyboard.press("Escape");
+        }
+    }
     const first = await rows.first().innerText();
     assert.match(first, /GLM-4-(32B|9B)-0414 Q4_K_M/);
     assert.ok(await rows.count() >= 4);
