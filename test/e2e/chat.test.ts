@@ -16,6 +16,7 @@ import type { AddressInfo } from "node:net";
 import { after, before, test } from "node:test";
 import type { FrameLocator } from "playwright-core";
 import { startE2eSession, type E2eSession } from "./support/session";
+import { failureStep, webviewFrame } from "./support/steps";
 
 const CODE = 'export const greeting = "hi";';
 const QUESTION = "Show me a greeting constant";
@@ -32,18 +33,12 @@ function chatGrammar(port: number): string {
 
 /** The chat webview's content frame (code-server nests the view's document in an inner iframe). */
 function chatFrame(): FrameLocator {
-    return s.wb.page.frameLocator('iframe.webview[src*="glm4-code"]').first().frameLocator("iframe#active-frame");
+    return webviewFrame(s);
 }
 
 /** Runs a test body; on failure saves a screenshot and says what the page showed. */
-async function step(name: string, body: () => Promise<void>): Promise<void> {
-    try {
-        await body();
-    } catch (e) {
-        await s.wb.screenshot(`chat-failed-${name}`);
-        const text = await chatFrame().locator("#app").innerText({ timeout: 2_000 }).catch(() => "(no chat view)");
-        throw new Error(`${(e as Error).message}\n--- chat view ---\n${text}\n--- notifications ---\n${JSON.stringify(await s.wb.notifications())}\n--- console errors ---\n${s.wb.consoleErrors.slice(-10).join("\n")}`);
-    }
+function step(name: string, body: () => Promise<void>): Promise<void> {
+    return failureStep(s, "chat", chatFrame(), name, body);
 }
 
 async function openChat(): Promise<FrameLocator> {

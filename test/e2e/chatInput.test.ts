@@ -9,21 +9,16 @@ import { after, before, test } from "node:test";
 import type { FrameLocator } from "playwright-core";
 import { MAX_INPUT_CHARS } from "../../server/protocol/chatConstants";
 import { startE2eSession, type E2eSession } from "./support/session";
+import { failureStep, webviewFrame } from "./support/steps";
 
 let s: E2eSession;
 
 function chatFrame(): FrameLocator {
-    return s.wb.page.frameLocator('iframe.webview[src*="glm4-code"]').first().frameLocator("iframe#active-frame");
+    return webviewFrame(s);
 }
 
-async function step(name: string, body: () => Promise<void>): Promise<void> {
-    try {
-        await body();
-    } catch (e) {
-        await s.wb.screenshot(`chat-input-failed-${name}`);
-        const text = await chatFrame().locator("#app").innerText({ timeout: 2_000 }).catch(() => "(no chat view)");
-        throw new Error(`${(e as Error).message}\n--- chat view ---\n${text}\n--- console errors ---\n${s.wb.consoleErrors.slice(-10).join("\n")}`);
-    }
+function step(name: string, body: () => Promise<void>): Promise<void> {
+    return failureStep(s, "chat-input", chatFrame(), name, body);
 }
 
 before(async () => {

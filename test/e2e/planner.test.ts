@@ -8,22 +8,17 @@ import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import type { FrameLocator } from "playwright-core";
 import { startE2eSession, type E2eSession } from "./support/session";
+import { failureStep, webviewFrame } from "./support/steps";
 
 let s: E2eSession;
 
 /** The planner panel's content frame (code-server nests the webview's document in an inner iframe). */
 function plannerFrame(): FrameLocator {
-    return s.wb.page.frameLocator('iframe.webview[src*="glm4-code"]').last().frameLocator("iframe#active-frame");
+    return webviewFrame(s, "last");
 }
 
-async function step(name: string, body: () => Promise<void>): Promise<void> {
-    try {
-        await body();
-    } catch (e) {
-        await s.wb.screenshot(`planner-failed-${name}`);
-        const text = await plannerFrame().locator("#app").innerText({ timeout: 2_000 }).catch(() => "(no planner view)");
-        throw new Error(`${(e as Error).message}\n--- planner view ---\n${text}\n--- notifications ---\n${JSON.stringify(await s.wb.notifications())}\n--- console errors ---\n${s.wb.consoleErrors.slice(-10).join("\n")}`);
-    }
+function step(name: string, body: () => Promise<void>): Promise<void> {
+    return failureStep(s, "planner", plannerFrame(), name, body);
 }
 
 before(async () => {
