@@ -123,13 +123,7 @@ test("Apply shows a diff; Reject writes nothing, Accept applies it as an edit", 
     const page = wb.page;
     const before = fs.readFileSync(s.file("src/answer.ts"), "utf8");
     // Select the add() function (lines 3-5): Apply proposes the code block in its place.
-    await wb.focusEditor();
-    await page.keyboard.press("Control+Home");
-    await page.keyboard.press("ArrowDown");
-    await page.keyboard.press("ArrowDown");
-    await page.keyboard.press("Shift+ArrowDown");
-    await page.keyboard.press("Shift+ArrowDown");
-    await page.keyboard.press("Shift+End");
+    await wb.selectLines(3, 5);
     const apply = chatFrame().locator(".message.assistant").last().locator('.code-block button[data-action="apply"]');
     const toast = page.locator(".notification-toast", { hasText: "Apply the proposed change to answer.ts" });
 

@@ -80,14 +80,8 @@ test("without a model, a message shows an error with Retry and Show logs and ret
 test("Add Selection to Chat attaches the editor selection as a chip", { timeout: 60_000 }, () => step("add-selection", async () => {
     const { wb } = s;
     // answer.ts is still the active editor (the side bar shows the chat, not the explorer).
-    await wb.focusEditor();
+    await wb.selectLines(3, 5);
     const page = wb.page;
-    await page.keyboard.press("Control+Home");
-    await page.keyboard.press("ArrowDown");
-    await page.keyboard.press("ArrowDown");
-    await page.keyboard.press("Shift+ArrowDown");
-    await page.keyboard.press("Shift+ArrowDown");
-    await page.keyboard.press("Shift+End");
     await wb.runCommand("GLM-4: Add Selection to Chat");
     const chip = chatFrame().locator(".composer .chip.selection", { hasText: "src/answer.ts:3-5" });
     await chip.waitFor({ state: "visible", timeout: 30_000 });

@@ -126,6 +126,15 @@ export class Workbench {
         await this.page.locator(".editor-group-container.active .monaco-editor.focused").first().waitFor({ state: "visible", timeout: 5_000 });
     }
 
+    /** Focuses the editor and selects whole lines `first`..`last` (1-based) with the keyboard, as a person would. */
+    async selectLines(first: number, last: number): Promise<void> {
+        await this.focusEditor();
+        await this.page.keyboard.press("Control+Home");
+        for (let i = 1; i < first; i++) await this.page.keyboard.press("ArrowDown");
+        for (let i = first; i < last; i++) await this.page.keyboard.press("Shift+ArrowDown");
+        await this.page.keyboard.press("Shift+End");
+    }
+
     /** Moves the cursor to the end of the document (Ctrl+End). */
     async goToEnd(): Promise<void> {
         await this.page.keyboard.press("Control+End");
