@@ -12,8 +12,8 @@
  *
  * Speculative decoding: `attachDraft` gives the model a draft model (same tokenizer, checked); chat and agent
  * sequences then use node-llama-cpp's `DraftSequenceTokenPredictor` on a draft context of their own (created
- * lazily, same context size). A sequence created before the draft arrived is replaced by one with the
- * predictor at its next generation. The output is unchanged; `draftStats` counts validated/refuted predictions.
+ * lazily, same context size). A sequence created before the draft arrived (or before `setDraftOptions`) is
+ * replaced by one with the predictor at its next generation. The output is unchanged; `draftStats` counts validated/refuted predictions.
  *
  * Sessions of the same kind share that kind's sequence and are serialized together. Disposing the model
  * aborts running generations (they resolve with "abort"), waits for them, then frees contexts and weights.
@@ -132,7 +132,9 @@ export class LlamaLanguageModel implements LanguageModel {
     private readonly disposer = new AbortController();
     private readonly stopTokens = new Map<Token, string>();
     private disposed = false;
-    private draft: { model: LlamaLanguageModel; contexts: Map<SessionKind, Promise<LlamaContext>>; options: DraftOptions } | undefined;
+    private draft: { model: LlamaLanguageModel; contexts: Map<SessionKind, Promise<LlamaContext>>; options: DraftOptions; version: number } | undefined;
+    /** The draft options version each kind's predictor was made with. */
+    private readonly predictorVersions = new Map<SessionKind, number>();
     private readonly predictions = { validated: 0, refuted: 0 };
     /** Why an attached draft was dropped, if it was. */
     draftProblem: string | undefined;
@@ -196,7 +198,14 @@ export class LlamaLanguageModel implements LanguageModel {
             throw glm4Error("BadModel", `The draft model ${draft.info.name} cannot be used with ${this.info.name}: ${problem}. ` +
                 `A draft model must share the main model's tokenizer (for GLM-4-32B-0414: GLM-4-9B-0414).`);
         }
-        this.draft = { model: draft, contexts: new Map(), options };
+        this.draft = { model: draft, contexts: new Map(), options, version: 0 };
+    }
+
+    /** Changes how the attached draft predicts; chat and agent sequences take the new options at their next generation. */
+    setDraftOptions(options: DraftOptions): void {
+        if (!this.draft) throw glm4Error("Internal", "No draft model is attached.");
+        this.draft.options = options;
+        this.draft.version++;
     }
 
     /** @internal */
@@ -279,9 +288,19 @@ export class LlamaLanguageModel implements LanguageModel {
      * draft was attached is swapped for one with the draft predictor (same context; its KV cache starts over).
      */
     private async sequence(kind: SessionKind): Promise<LlamaContextSequence> {
-        const seq = await this.plainSequence(kind);
-        if (!this.draft || kind === "completion" || seq.tokenPredictor) return seq;
+        let seq = await this.plainSequence(kind);
+        if (!this.draft || kind === "completion" || (seq.tokenPredictor && this.predictorVersions.get(kind) === this.draft.version)) return seq;
+        const version = this.draft.version;
         const context = seq.context;
+        const previous = seq.tokenPredictor;
+        if (previous instanceof this.nlc.DraftSequenceTokenPredictor) {
+            // New draft options: free both sequences (a predictor does not dispose its draft sequence) for new ones.
+            await seq.dispose();
+            await previous.draftSequence.dispose();
+            seq = context.getSequence();
+            this.ready.set(kind, seq);
+            this.sequences.set(kind, Promise.resolve(seq));
+        }
         let tokenPredictor: Awaited<ReturnType<LlamaLanguageModel["draftPredictor"]>>;
         try {
             tokenPredictor = await this.draftPredictor(kind);
@@ -295,6 +314,7 @@ export class LlamaLanguageModel implements LanguageModel {
         }
         await seq.dispose();
         const next = context.getSequence({ tokenPredictor });
+        this.predictorVersions.set(kind, version);
         this.ready.set(kind, next);
         this.sequences.set(kind, Promise.resolve(next));
         return next;

@@ -13,7 +13,7 @@ const gbnf = (t: string): GenerateOptions["grammar"] => ({ kind: "gbnf", text: t
 const PROMPT: Prompt = [special("[gMASK]<sop><|user|>\n"), text("write a function"), special("<|assistant|>\n")];
 /** Wait for 4 drafted tokens whatever their probability: the random-weight draft is never confident. */
 const DRAFT = { minTokens: 4, minConfidence: 0 };
-const load = (name: "tiny" | "tiny-f16" | "tiny-codegeex") =>
+const load = (name: "tiny" | "tiny-f16" | "tiny-codegeex" | "tiny-agree") =>
     loadLlamaModel({ modelPath: fixtureModelPath(name), gpuLayers: 0, contextSize: 512, threads: testThreads() });
 
 describe("draft model (speculative decoding)", () => {
@@ -65,6 +65,28 @@ describe("draft model (speculative decoding)", () => {
             main.attachDraft(await load("tiny-f16"), DRAFT);
             assert.equal((await main.openSession("chat").generate(PROMPT, options)).text, "hello world");
             assert.ok(main.draftStats.validated > 0);
+        } finally {
+            await main.dispose();
+        }
+    });
+
+    test("two models that always agree: every draft token is accepted; new draft options take effect at the next generation", async () => {
+        const main = await load("tiny-agree");
+        try {
+            main.attachDraft(await load("tiny-agree"), { minTokens: 1, maxTokens: 1 });
+            const chat = main.openSession("chat");
+            const first = await chat.generate(PROMPT, { maxTokens: 24 });
+            assert.equal(first.text, "a".repeat(24));
+            const s1 = main.draftStats;
+            assert.ok(s1.validated >= 8, `validated ${s1.validated}`);
+            assert.equal(s1.refuted, 0);
+            // node-llama-cpp 3.21.1 validates at most one drafted token per step: with 4 drafted, 3 are "refuted"
+            main.setDraftOptions({ minTokens: 4, maxTokens: 4 });
+            const second = await chat.generate(PROMPT, { maxTokens: 24 });
+            assert.equal(second.text, "a".repeat(24));
+            const s2 = main.draftStats;
+            assert.ok(s2.validated > s1.validated);
+            assert.ok(s2.refuted > 0, "a 4-token draft is partly refuted (node-llama-cpp validates one per step)");
         } finally {
             await main.dispose();
         }

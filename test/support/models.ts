@@ -11,6 +11,8 @@ export const FIXTURE_SHAPES = {
     "tiny-f16": { ...TINY_SHAPE, weights: "f16" },
     "tiny-codegeex": { ...TINY_SHAPE, codeGeexTokens: true },
     "tiny-norope": { ...TINY_SHAPE, ropeDimensionCount: null },
+    /** Always predicts "a", confidently (see `Glm4Shape.agree`): a draft model that is always right. */
+    "tiny-agree": { ...TINY_SHAPE, name: "glm4-tiny-agree", agree: true },
 } satisfies Record<string, Glm4Shape>;
 export type FixtureName = keyof typeof FIXTURE_SHAPES;
 

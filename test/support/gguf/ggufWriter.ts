@@ -14,6 +14,7 @@ export const enum GgufValueType {
 export const GgmlTypes = {
     F32: { id: 0, blockElements: 1, blockBytes: 4 },
     F16: { id: 1, blockElements: 1, blockBytes: 2 },
+    Q5_0: { id: 6, blockElements: 32, blockBytes: 22 },
     Q8_0: { id: 8, blockElements: 32, blockBytes: 34 },
     Q4_K: { id: 12, blockElements: 256, blockBytes: 144 },
     Q6_K: { id: 14, blockElements: 256, blockBytes: 210 },

@@ -2,13 +2,21 @@
  * Deterministic random-weight GGUF models of llama.cpp architecture `glm4` (GLM-4-0414).
  *
  * - `TINY_SHAPE`: 64 wide, 2 layers; ~0.3 MB; every test runs real inference on it.
- * - `GLM4_32B_SHAPE`: the exact GLM-4-32B-0414 shape, Q4_K_M-like types; ~19.7 GB; the GPU benchmark model.
+ * - `GLM4_32B_SHAPE`: the exact GLM-4-32B-0414 shape at Q4_K_M's tensor types; ~19.7 GB; the GPU benchmark model.
+ * - `GLM4_9B_SHAPE`: the exact GLM-4-9B-0414 shape (q/k/v biases; ffn_down 13,696 wide, so Q5_0/Q8_0 fallbacks)
+ *   at Q4_K_M; ~6.2 GB; the GPU benchmark's second completion model and draft model.
+ *
+ * Quantized shapes take their tensor types from the planner's copy of llama.cpp's quantization rules
+ * (`server/planner/quantMix.ts`), so the generated file is the one `llama-quantize` would write, byte for byte in
+ * size. Weights are zero-mean and small (about +-0.08, like the tiny models) so activations stay finite through
+ * 61 layers on a GPU.
  *
  * The tokenizer is byte-level GPT-2 BPE with a few merges and GLM-4's 14 special tokens as CONTROL tokens,
  * plus the GLM-4-0414 chat template, so every prompt path of the product is exercised. Facts and pitfalls:
  * ../shared/design/TESTING.md.
  */
-import { type GgmlTypeName, type MetaValue, type TensorSpec, type TensorFiller, writeGguf, ggufFileSize } from "./ggufWriter";
+import { type GgmlTypeName, GgmlTypes, type MetaValue, type TensorSpec, type TensorFiller, writeGguf, ggufFileSize } from "./ggufWriter";
+import { glm4QuantTensors } from "../../../server/planner/quantMix";
 
 export interface Glm4Shape {
     name: string;
@@ -23,12 +31,24 @@ export interface Glm4Shape {
     contextLength: number;
     /** Overrides `glm4.rope.dimension_count` (default headDim / 2), to build deliberately broken files. */
     ropeDimensionCount?: number | null;
-    /** "f32" | "f16" for tiny models, "q4_k_m" for the real-shape benchmark model. */
+    /** "f32" | "f16" for tiny models, "q4_k_m" for the real-shape benchmark models. */
     weights: "f32" | "f16" | "q4_k_m";
+    /** q/k/v projection biases (GLM-4-9B-0414 has them, GLM-4-32B-0414 not). */
+    qkvBias?: boolean;
     /** Adds CodeGeeX4's infill tokens to the vocabulary (to test completion-format detection). */
     codeGeexTokens?: boolean;
+    /**
+     * A model whose every prediction is the byte token "a" (`AGREE_TOKEN_ID`) with probability ~1, whatever the
+     * input, at the full compute cost of its shape: the post-attention / post-FFN norms are 0 (every layer runs,
+     * and adds nothing), all token embeddings are one constant vector, and the output row of "a" is positive.
+     * Two such models always agree: the speculative-decoding benchmark's ceiling (a draft that is always right).
+     */
+    agree?: boolean;
     seed?: number;
 }
+
+/** The token an `agree` model always predicts: the byte token "a". */
+export const AGREE_TOKEN_ID = 0x61;
 
 export const TINY_SHAPE: Glm4Shape = {
     name: "glm4-tiny-random", embedding: 64, layers: 2, heads: 4, kvHeads: 2, headDim: 16, ffn: 128,
@@ -38,6 +58,11 @@ export const TINY_SHAPE: Glm4Shape = {
 export const GLM4_32B_SHAPE: Glm4Shape = {
     name: "GLM-4-32B-0414 random weights", embedding: 6144, layers: 61, heads: 48, kvHeads: 2, headDim: 128,
     ffn: 23040, vocab: 151552, contextLength: 32768, weights: "q4_k_m", seed: 1,
+};
+
+export const GLM4_9B_SHAPE: Glm4Shape = {
+    name: "GLM-4-9B-0414 random weights", embedding: 4096, layers: 40, heads: 32, kvHeads: 2, headDim: 128,
+    ffn: 13696, vocab: 151552, contextLength: 32768, weights: "q4_k_m", qkvBias: true, seed: 2,
 };
 
 /** GLM-4-0414's special tokens, in id order (real ids 151329..151342). */
@@ -117,35 +142,17 @@ export function buildTokenizer(shape: Glm4Shape): Glm4Tokenizer {
     return { tokens, types, merges, specialIds };
 }
 
-/** Q4_K_M's mixture: attn_v and ffn_down get Q6_K on llama.cpp's "use_more_bits" layers. */
-function useMoreBits(layer: number, layers: number): boolean {
-    return layer < layers / 8 || layer >= (7 * layers) / 8 || (layer - Math.floor(layers / 8)) % 3 === 2;
-}
-
 export function glm4Tensors(shape: Glm4Shape, vocab: number): TensorSpec[] {
-    const E = shape.embedding, H = shape.heads, KV = shape.kvHeads, D = shape.headDim, F = shape.ffn;
-    const q = shape.weights === "q4_k_m";
-    const mat = (layer: number, more = false): GgmlTypeName =>
-        q ? (more && useMoreBits(layer, shape.layers) ? "Q6_K" : "Q4_K") : shape.weights === "f16" ? "F16" : "F32";
-    const vec: GgmlTypeName = "F32";
-    const t: TensorSpec[] = [{ name: "token_embd.weight", dims: [E, vocab], type: q ? "Q4_K" : mat(0) }];
-    for (let i = 0; i < shape.layers; i++) {
-        const p = `blk.${i}.`;
-        t.push(
-            { name: p + "attn_norm.weight", dims: [E], type: vec },
-            { name: p + "attn_q.weight", dims: [E, H * D], type: mat(i) },
-            { name: p + "attn_k.weight", dims: [E, KV * D], type: mat(i) },
-            { name: p + "attn_v.weight", dims: [E, KV * D], type: mat(i, true) },
-            { name: p + "attn_output.weight", dims: [H * D, E], type: mat(i) },
-            { name: p + "post_attention_norm.weight", dims: [E], type: vec },
-            { name: p + "ffn_norm.weight", dims: [E], type: vec },
-            { name: p + "ffn_up.weight", dims: [E, 2 * F], type: mat(i) },
-            { name: p + "ffn_down.weight", dims: [F, E], type: mat(i, true) },
-            { name: p + "post_ffw_norm.weight", dims: [E], type: vec },
-        );
-    }
-    t.push({ name: "output_norm.weight", dims: [E], type: vec }, { name: "output.weight", dims: [E, vocab], type: q ? "Q6_K" : mat(0) });
-    return t;
+    const arch = {
+        embedding: shape.embedding, layers: shape.layers, heads: shape.heads, kvHeads: shape.kvHeads, headDim: shape.headDim,
+        ffn: shape.ffn, vocab, trainContext: shape.contextLength, qkvBias: shape.qkvBias ?? false,
+    };
+    const plain: GgmlTypeName = shape.weights === "f16" ? "F16" : "F32";
+    return glm4QuantTensors(arch, "Q4_K_M").map((t) => {
+        const type = t.dims.length === 1 ? "F32" : shape.weights === "q4_k_m" ? String(t.type) : plain;
+        if (!(type in GgmlTypes)) throw new Error(`${t.name}: the writer cannot write ${type}`);
+        return { name: t.name, dims: t.dims.map(Number), type: type as GgmlTypeName };
+    });
 }
 
 export function glm4Metadata(shape: Glm4Shape, tok: Glm4Tokenizer): Map<string, MetaValue> {
@@ -205,29 +212,99 @@ function f16Bits(v: number): number {
     return sign | (exp << 10) | mant;
 }
 
-/** Deterministic filler: norms are 1.0, matrices small random values; quantized blocks get sane scales. */
-function makeFiller(seed: number): TensorFiller {
+/**
+ * One block of each quantized type, all sub-block scales fixed so a weight is `step * (q - mid)` with q random:
+ * zero-mean, within about +-0.08 (random scale bytes would give large positive means and overflow to NaN).
+ */
+function setQuantScales(type: GgmlTypeName, block: DataView, o: number): void {
+    switch (type) {
+        case "Q4_K": { // d, dmin, 12 bytes of 6-bit (scale, min) pairs: every sub-block scale 1, min 8; w = d*q - dmin*8
+            block.setUint16(o, f16Bits(0.01), true);
+            block.setUint16(o + 2, f16Bits(0.01 * 7.5 / 8), true);
+            for (let j = 0; j < 4; j++) { block.setUint8(o + 4 + j, 1); block.setUint8(o + 8 + j, 8); block.setUint8(o + 12 + j, 1 | (8 << 4)); }
+            break;
+        }
+        case "Q6_K": // 128 ql, 64 qh, 16 int8 scales, d: w = d * 1 * (q - 32)
+            for (let j = 0; j < 16; j++) block.setInt8(o + 192 + j, 1);
+            block.setUint16(o + 208, f16Bits(0.0025), true);
+            break;
+        case "Q5_0": block.setUint16(o, f16Bits(0.005), true); break; // w = d * (q - 16)
+        case "Q8_0": block.setUint16(o, f16Bits(0.000625), true); break; // w = d * int8
+        default: throw new Error(`no quantized filler for ${type}`);
+    }
+}
+
+/** One block of `type` whose every weight is `value` (> 0), or zeros. */
+function constantBlock(type: GgmlTypeName, value: number): Uint8Array {
+    const { blockBytes } = GgmlTypes[type];
+    const b = new Uint8Array(blockBytes);
+    if (value === 0) return b;
+    const dv = new DataView(b.buffer);
+    switch (type) {
+        case "F32": dv.setFloat32(0, value, true); break;
+        case "F16": dv.setUint16(0, f16Bits(value), true); break;
+        case "Q4_K": // d * 1 * 15 - dmin * 0
+            dv.setUint16(0, f16Bits(value / 15), true);
+            for (let j = 0; j < 4; j++) { b[4 + j] = 1; b[12 + j] = 1; }
+            b.fill(0xff, 16);
+            break;
+        case "Q6_K": // d * 1 * (63 - 32)
+            b.fill(0xff, 0, 192);
+            b.fill(1, 192, 208);
+            dv.setUint16(208, f16Bits(value / 31), true);
+            break;
+        case "Q5_0": dv.setUint16(0, f16Bits(value / 15), true); b.fill(0xff, 2); break; // d * (31 - 16)
+        case "Q8_0": dv.setUint16(0, f16Bits(value / 127), true); b.fill(127, 2); break;
+    }
+    return b;
+}
+
+function writeConstant(type: GgmlTypeName, value: number, bytes: number, write: (chunk: Uint8Array) => void): void {
+    const block = constantBlock(type, value);
+    const chunk = new Uint8Array(Math.floor((1 << 20) / block.length) * block.length);
+    for (let o = 0; o < chunk.length; o += block.length) chunk.set(block, o);
+    for (let done = 0; done < bytes;) {
+        const n = Math.min(bytes - done, chunk.length);
+        write(chunk.subarray(0, n));
+        done += n;
+    }
+}
+
+/** The filler of a shape: random weights, or the `agree` model's (see `Glm4Shape.agree`). */
+function makeFiller(shape: Glm4Shape): TensorFiller {
+    const random = randomFiller(shape.seed ?? 1);
+    if (!shape.agree) return random;
+    return (tensor, bytes, write) => {
+        if (/\.post_(attention|ffw)_norm\.weight$/.test(tensor.name)) return writeConstant(tensor.type, 0, bytes, write);
+        if (tensor.name === "token_embd.weight") return writeConstant(tensor.type, 0.05, bytes, write);
+        if (tensor.name !== "output.weight") return random(tensor, bytes, write);
+        const rowBytes = bytes / tensor.dims[1]!;
+        random(tensor, AGREE_TOKEN_ID * rowBytes, write);
+        // its logit: width x value, at least 24 (probability ~1 against 151,552 random logits of about +-4)
+        writeConstant(tensor.type, Math.max(0.08, 24 / shape.embedding), rowBytes, write);
+        random(tensor, bytes - (AGREE_TOKEN_ID + 1) * rowBytes, write);
+    };
+}
+
+/** Deterministic filler: norms are 1.0, matrices and biases small random values; quantized blocks get sane scales. */
+function randomFiller(seed: number): TensorFiller {
     const rand = prng(seed);
     const CHUNK = 1 << 20;
     const quantTemplates = new Map<GgmlTypeName, Uint8Array>();
-    const quantTemplate = (type: GgmlTypeName, blockBytes: number): Uint8Array => {
+    const quantTemplate = (type: GgmlTypeName): Uint8Array => {
         let tpl = quantTemplates.get(type);
         if (tpl) return tpl;
+        const blockBytes = GgmlTypes[type].blockBytes;
         const blocks = Math.floor(CHUNK / blockBytes);
         tpl = new Uint8Array(blocks * blockBytes);
         for (let i = 0; i < tpl.length; i++) tpl[i] = Math.floor(rand() * 256);
         const dv = new DataView(tpl.buffer);
-        for (let b = 0; b < blocks; b++) {
-            const o = b * blockBytes;
-            if (type === "Q4_K") { dv.setUint16(o, f16Bits(0.002), true); dv.setUint16(o + 2, f16Bits(0.001), true); }
-            else if (type === "Q6_K") dv.setUint16(o + 208, f16Bits(0.0005), true);
-            else if (type === "Q8_0") dv.setUint16(o, f16Bits(0.0005), true);
-        }
+        for (let b = 0; b < blocks; b++) setQuantScales(type, dv, b * blockBytes);
         quantTemplates.set(type, tpl);
         return tpl;
     };
     return (tensor, bytes, write) => {
-        const isNorm = tensor.dims.length === 1;
+        const isNorm = tensor.dims.length === 1 && !tensor.name.endsWith(".bias");
         if (tensor.type === "F32" || tensor.type === "F16") {
             const per = tensor.type === "F32" ? 4 : 2;
             const count = bytes / per;
@@ -244,7 +321,7 @@ function makeFiller(seed: number): TensorFiller {
             }
             return;
         }
-        const tpl = quantTemplate(tensor.type, { Q8_0: 34, Q4_K: 144, Q6_K: 210 }[tensor.type as "Q8_0" | "Q4_K" | "Q6_K"]);
+        const tpl = quantTemplate(tensor.type);
         for (let done = 0; done < bytes;) {
             const n = Math.min(bytes - done, tpl.length);
             write(tpl.subarray(0, n));
@@ -267,6 +344,6 @@ export function glm4ModelFileSize(shape: Glm4Shape): number {
 
 export function writeGlm4Model(path: string, shape: Glm4Shape = TINY_SHAPE): GeneratedModel {
     const { meta, tensors, tokenizer } = glm4ModelLayout(shape);
-    const bytes = writeGguf(path, meta, tensors, makeFiller(shape.seed ?? 1));
+    const bytes = writeGguf(path, meta, tensors, makeFiller(shape));
     return { path, bytes, tokenizer };
 }
