@@ -1,6 +1,7 @@
 /**
  * `npm run bench`: speed and KV-reuse targets of inline completion (issue 2) and chat (issue 3), measured in one
- * run on the tiny GLM-4 fixture (CPU), through the real server over the in-memory LSP harness. Prints the
+ * run on the tiny GLM-4 fixture (CPU), through the real server over the in-memory LSP harness; on a GPU backend
+ * also issue 4's GLM-4-9B rows (second completion model, speculative decoding: bench/gpuRows.ts). Prints the
  * machine, then one table; writes the same results to bench/results/<timestamp>.json and latest.json.
  * Speed targets live here, never in timed tests. See bench/README.md for what each row measures.
  *
@@ -24,6 +25,7 @@ import { renderTable, score, writeResults, type Row } from "./report";
 import { COMPLETION_MAX_TOKENS, CONTEXT_SIZE, startBenchServer } from "./setup";
 import { median, percentile, round, sum, summarize } from "./stats";
 import { typingRound } from "./typing";
+import { gpuSection } from "./gpuRows";
 
 const envInt = (name: string, fallback: number): number => {
     const v = Number(process.env[name]);
@@ -112,6 +114,10 @@ async function main(): Promise<void> {
         // ---- issue 3: completion during a chat prefill ----
         log(`contention: ${CONFIG.contentionPrefills} long chat prefills, idle phases between`);
         const contention = await contentionRun(server, CONFIG.contentionPrefills, CONFIG.contentionFirstIdleMs);
+        // ---- issue 4: GLM-4-9B as completion and draft model, on a GPU (bench/gpuRows.ts) ----
+        log("GPU section: GLM-4-9B beside GLM-4-32B");
+        const gpu = await gpuSection(llama, os.availableParallelism(), QUICK, log);
+        if (!gpu.ran) log(`GPU section skipped: ${gpu.reason}`);
 
         // ---- rows ----
         const perRound = <T>(rounds: T[], f: (r: T) => number): number => median(rounds.map(f));
@@ -169,11 +175,13 @@ async function main(): Promise<void> {
             { section: I3, metric: "completion latency p50, during a long chat prefill", value: busyP50, unit: "ms", note: `${contention.busyMs.length} samples; ${contention.prefills.length} prefills of ${contention.prefills[0]?.evaluatedTokens ?? "?"} tok, ~${round(prefillMs, 0)} ms` },
             { section: I3, metric: "completion latency during prefill / idle", value: busyP50 / idleP50, unit: "x", target: { op: "<=", value: 2 } },
         ];
+        if (gpu.ran) rows.push(...gpu.result.rows);
         const scored = rows.map(score);
         const wallS = (performance.now() - t0) / 1000;
         console.log("");
         console.log(renderTable(scored));
         const loadAtEnd = loadavg();
+        if (!gpu.ran) console.log(`Issue 4 (GPU) rows: skipped: ${gpu.reason}`);
         console.log(`\n${scored.filter((r) => r.pass === false).length} of ${scored.filter((r) => r.pass !== undefined).length} targets missed; ${wallS.toFixed(0)} s; load average at end ${loadAtEnd}`);
 
         if (contention.prefills.some((p) => p.notices > 0)) log("warning: a contention prefill was cut to fit the context");
@@ -195,6 +203,7 @@ async function main(): Promise<void> {
                 },
                 conversations: conversations.map((c) => ({ notices: c.notices, turns: c.turns })),
                 contention: { idleMs: summarize(contention.idleMs), busyMs: summarize(contention.busyMs), prefills: contention.prefills },
+                gpu: gpu.ran ? gpu.result.details : { skipped: gpu.reason },
             },
         });
         log(`results: ${path.relative(REPO_ROOT, file)} (and latest.json)`);

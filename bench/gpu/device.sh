@@ -11,7 +11,11 @@
 #
 # Everything has its own time limit inside GLM4_GPU_BUDGET_S (default 450 s) so partial results come back.
 # Rerunning on the same warm machine reuses the build and the model file (minutes saved).
-# Env: GLM4_GPU_BUDGET_S, GLM4_GPU_CONFIGS (measure.mjs --configs), GLM4_GPU_WORK, GLM4_GPU_JOBS.
+# GLM4_GPU_TASK=second: instead of step 3's VRAM run, issue 4's GLM-4-9B rows (second.cjs = bench/secondModel.ts):
+#   models 32b, 9b and their `agree` variants (51.7 GB together); results in $OUT/second-results.json.
+# A carried .device/libggml-cuda.so.xz (or its parts .device/libggml-cuda.so.xz.part-*, as an earlier run returned
+# them in $OUT) skips the build; a fresh build is returned that way (xz, 15 MiB parts) for the next call.
+# Env: GLM4_GPU_BUDGET_S, GLM4_GPU_TASK, GLM4_GPU_CONFIGS (measure.mjs --configs), GLM4_GPU_WORK, GLM4_GPU_JOBS.
 # GLM4_GPU_DRY=1 (bench/gpu/dryrun.sh, on a machine without a GPU): same steps, but the tiny model, no CUDA build,
 # the CPU prebuilt copied from this checkout's node_modules, and small CPU-sized configs.
 set -uo pipefail
@@ -24,10 +28,18 @@ JOBS=${GLM4_GPU_JOBS:-$(nproc)}
 BUILD_LIMIT=${GLM4_GPU_BUILD_LIMIT_S:-$(( BUDGET - 100 < 330 ? BUDGET - 100 : 330 ))}   # build done by then (s after start)
 MIN_MEASURE=${GLM4_GPU_MIN_MEASURE_S:-90}     # model load + the 4096 and 16384 contexts
 DRY=${GLM4_GPU_DRY:-0}
-SHAPE=32b; GPU=cuda; MEASURE_EXTRA=()
+TASK=${GLM4_GPU_TASK:-vram}
+SHAPES=(32b); GPU=cuda; MEASURE_EXTRA=()
+[[ "$TASK" == second ]] && SHAPES=(32b 9b 32b-agree 9b-agree)   # main, small, agreeing main, agreeing small
 if [[ "$DRY" == 1 ]]; then
-    SHAPE=tiny-hd32; GPU=false; MIN_MEASURE=${GLM4_GPU_MIN_MEASURE_S:-15}
-    MEASURE_EXTRA=(--prompt 300 --decode 16 --deep 3000 --configs "${GLM4_GPU_CONFIGS:-1024,2048,4096+deep,4096:q8_0,8192:yarn2}")
+    GPU=false; MIN_MEASURE=${GLM4_GPU_MIN_MEASURE_S:-15}
+    if [[ "$TASK" == second ]]; then
+        SHAPES=(tiny tiny-f16 tiny-agree tiny-agree)
+        MEASURE_EXTRA=(--context 4096 --reps 2 --prompt-bytes 2000 --chat-tokens 64)
+    else
+        SHAPES=(tiny-hd32)
+        MEASURE_EXTRA=(--prompt 300 --decode 16 --deep 3000 --configs "${GLM4_GPU_CONFIGS:-1024,2048,4096+deep,4096:q8_0,8192:yarn2}")
+    fi
 fi
 mkdir -p "$OUT" "$WORK"
 ts() { printf '[device %s +%4ss] %s\n' "$(date +%H:%M:%S)" "$(( $(date +%s) - T0 ))" "$*"; }
@@ -62,7 +74,9 @@ status_json gpu "$(python3 -c 'import json,sys; print(json.dumps(sys.argv[1].str
 status_json cuda "$(printf '{"nvcc":"%s","driver":"%s"}' "$NVCC" "$SMI_HEAD")"
 
 # --- 1. unpack -------------------------------------------------------------------------------------------------------
-for f in node.xz nm.tar.xz llama-src.tar.xz gen.cjs measure.mjs; do
+HAVE_SO=0; ls "$CARRY"/libggml-cuda.so.xz* >/dev/null 2>&1 && HAVE_SO=1   # a carried build needs no source
+for f in node.xz nm.tar.xz llama-src.tar.xz gen.cjs measure.mjs second.cjs; do
+    [[ "$f" == llama-src.tar.xz && "$HAVE_SO" == 1 ]] && continue
     [[ -f "$CARRY/$f" ]] || { ts "FATAL: $CARRY/$f missing (run bash bench/gpu/prepare.sh here and carry $CARRY)"; exit 2; }
 done
 # xz -dc, or Python's lzma where the image has no xz
@@ -74,25 +88,48 @@ fi &
 if ! cmp -s "$CARRY/nm.tar.xz" "$WORK/nm.tar.xz.carried"; then
     rm -rf "$WORK/node_modules" && unxz_cat "$CARRY/nm.tar.xz" | tar xf - -C "$WORK" && cp "$CARRY/nm.tar.xz" "$WORK/nm.tar.xz.carried"
 fi &
-if [[ ! -f "$WORK/llama/CMakeLists.txt" ]]; then
+if [[ "$HAVE_SO" != 1 && ! -f "$WORK/llama/CMakeLists.txt" ]]; then
     rm -rf "$WORK/llama.tmp" && mkdir -p "$WORK/llama.tmp" && unxz_cat "$CARRY/llama-src.tar.xz" | tar xf - -C "$WORK/llama.tmp" && mv "$WORK/llama.tmp" "$WORK/llama"
 fi &
 wait
-cp "$CARRY/gen.cjs" "$CARRY/measure.mjs" "$WORK/"
+cp "$CARRY/gen.cjs" "$CARRY/measure.mjs" "$CARRY/second.cjs" "$WORK/"
 ts "unpacked: node $("$NODE" --version 2>&1), node-llama-cpp $("$NODE" -p 'require("'"$WORK"'/node_modules/node-llama-cpp/package.json").version' 2>&1)"
 "$NODE" --version >/dev/null 2>&1 || { ts "FATAL: the carried node does not run here"; exit 2; }
 
-# --- 2a. generate the model (background) --------------------------------------------------------------------------
+# --- 2a. generate the models (background) ------------------------------------------------------------------------
+NEED=0; UNIQUE=()
+for sh in "${SHAPES[@]}"; do
+    [[ " ${UNIQUE[*]} " == *" $sh "* ]] && continue
+    UNIQUE+=("$sh")
+    NEED=$(( NEED + $("$NODE" "$WORK/gen.cjs" "$sh" --size-only | python3 -c 'import json,sys; print(json.load(sys.stdin)["expectedBytes"])') ))
+done
 SHM_AVAIL=$(df -B1 --output=avail /dev/shm 2>/dev/null | tail -1 | tr -d ' ' || echo 0)
 if [[ -n "${GLM4_GPU_MODEL_DIR:-}" ]]; then MODEL_DIR=$GLM4_GPU_MODEL_DIR
-elif (( ${SHM_AVAIL:-0} > 23000000000 )); then MODEL_DIR=/dev/shm; else MODEL_DIR=$WORK; fi
-MODEL="$MODEL_DIR/glm4-$SHAPE-random.gguf"
-ts "generating $MODEL (/dev/shm free: $(( ${SHM_AVAIL:-0} / 1000000000 )) GB)"
-( cd "$WORK" && exec "$NODE" gen.cjs "$SHAPE" "$MODEL" "$WORK/gen.json" ) > "$OUT/gen-log.txt" 2>&1 &
-GEN_PID=$!
+elif (( ${SHM_AVAIL:-0} > NEED + 3000000000 )); then MODEL_DIR=/dev/shm; else MODEL_DIR=$WORK; fi
+model_path() { echo "$MODEL_DIR/glm4-$1-random.gguf"; }
+MODEL=$(model_path "${SHAPES[0]}")
+ts "generating ${UNIQUE[*]} ($(( NEED / 1000000 )) MB) into $MODEL_DIR (/dev/shm free: $(( ${SHM_AVAIL:-0} / 1000000000 )) GB)"
+GEN_PIDS=()
+: > "$OUT/gen-log.txt"
+for sh in "${UNIQUE[@]}"; do
+    ( cd "$WORK" && exec "$NODE" gen.cjs "$sh" "$(model_path "$sh")" "$WORK/gen-$sh.json" ) >> "$OUT/gen-log.txt" 2>&1 &
+    GEN_PIDS+=($!)
+done
 
 # --- 2b. build ggml-cuda -------------------------------------------------------------------------------------------
 SO=$(find "$WORK/b" -name 'libggml-cuda.so' -type f 2>/dev/null | head -1)
+CARRIED_SO=()
+[[ -f "$CARRY/libggml-cuda.so.xz" ]] && CARRIED_SO=("$CARRY/libggml-cuda.so.xz")
+[[ ${#CARRIED_SO[@]} == 0 ]] && CARRIED_SO=($(ls "$CARRY"/libggml-cuda.so.xz.part-* 2>/dev/null))
+FRESH_BUILD=0
+if [[ "$DRY" != 1 && -z "$SO" && ${#CARRIED_SO[@]} -gt 0 ]]; then
+    mkdir -p "$WORK/b/carried"
+    cat "${CARRIED_SO[@]}" > "$WORK/b/carried/libggml-cuda.so.xz"
+    unxz_cat "$WORK/b/carried/libggml-cuda.so.xz" > "$WORK/b/carried/libggml-cuda.so" && rm -f "$WORK/b/carried/libggml-cuda.so.xz"
+    SO="$WORK/b/carried/libggml-cuda.so"
+    ts "using the carried libggml-cuda.so (${#CARRIED_SO[@]} file(s)): no build"
+    status_json buildS '"carried"'
+fi
 if [[ "$DRY" == 1 ]]; then
     SO=none; ts "dry run: no CUDA build; copying the CPU prebuilt from this checkout"
     cp -r node_modules/@node-llama-cpp/linux-x64 "$WORK/node_modules/@node-llama-cpp/"
@@ -115,22 +152,30 @@ else
     fi
     status_json buildS "$(( $(date +%s) - B0 ))"
     SO=$(find "$WORK/b" -name 'libggml-cuda.so' -type f 2>/dev/null | head -1)
+    FRESH_BUILD=1
 fi
 if [[ -z "$SO" ]]; then
     ts "FATAL: no libggml-cuda.so; build log tail:"; tail -40 "$OUT/build-log.txt"
-    kill "$GEN_PID" 2>/dev/null; exit 3
+    kill "${GEN_PIDS[@]}" 2>/dev/null; exit 3
 fi
 [[ "$DRY" == 1 ]] || { ls -la "$SO"; status_json libggmlCudaBytes "$(stat -c %s "$SO")"; }
+if [[ "$FRESH_BUILD" == 1 && "$TASK" == second ]]; then
+    # for a later call: .device/libggml-cuda.so.xz.part-* skip the build (in the background, low priority)
+    ( nice -n 19 xz -T4 -6 -c "$SO" | split -b 15M - "$OUT/libggml-cuda.so.xz.part-" ) &
+fi
 status_json modelPath "\"$MODEL\""
 
-# --- 2c. wait for the model ----------------------------------------------------------------------------------------
+# --- 2c. wait for the models -------------------------------------------------------------------------------------
 GEN_WAIT=$(( $(left) - MIN_MEASURE ))   # leave the measurement at least MIN_MEASURE seconds
-while kill -0 "$GEN_PID" 2>/dev/null && (( GEN_WAIT > 0 )); do sleep 2; GEN_WAIT=$(( GEN_WAIT - 2 )); done
-if kill -0 "$GEN_PID" 2>/dev/null; then ts "FATAL: generator still running; $(du -b "$MODEL.partial" 2>/dev/null | cut -f1) bytes written"; kill "$GEN_PID"; exit 4; fi
-wait "$GEN_PID"; GEN_RC=$?
+running() { local p; for p in "${GEN_PIDS[@]}"; do kill -0 "$p" 2>/dev/null && return 0; done; return 1; }
+while running && (( GEN_WAIT > 0 )); do sleep 2; GEN_WAIT=$(( GEN_WAIT - 2 )); done
+if running; then ts "FATAL: a generator is still running"; kill "${GEN_PIDS[@]}" 2>/dev/null; exit 4; fi
+GEN_RC=0
+for p in "${GEN_PIDS[@]}"; do wait "$p" || GEN_RC=$?; done
 cat "$OUT/gen-log.txt"
 if (( GEN_RC != 0 )); then ts "FATAL: generator exit $GEN_RC"; exit 4; fi
-ts "model ready: $(du -h "$MODEL" | cut -f1)"
+cp "$WORK/gen-${SHAPES[0]}.json" "$WORK/gen.json"
+ts "models ready: $(du -ch $(for sh in "${UNIQUE[@]}"; do model_path "$sh"; done) | tail -1 | cut -f1)"
 
 # --- 3. install the backend and measure ----------------------------------------------------------------------------
 BINS="$WORK/node_modules/@node-llama-cpp/linux-x64-cuda/bins/linux-x64-cuda"
@@ -142,10 +187,24 @@ cp bench/gpu/diag-binding.cjs "$WORK/"
 (cd "$WORK" && timeout 60 "$NODE" diag-binding.cjs "$BINS" 2>&1 | grep -v '^\s*$' | tail -15) || ts "binding diagnostic failed (see above)"
 MEASURE_S=$(( $(left) - 10 ))
 ts "measuring (${MEASURE_S}s left)"
-timeout -k 10 "$MEASURE_S" "$NODE" "$WORK/measure.mjs" --model "$MODEL" --out "$OUT" --gpu "$GPU" \
-    --deadline-ms $(( ( $(date +%s) + MEASURE_S - 15 ) * 1000 )) --threads "$(nproc)" \
-    --gen-json "$WORK/gen.json" --extra-json "$EXTRA" ${GLM4_GPU_CONFIGS:+--configs "$GLM4_GPU_CONFIGS"} "${MEASURE_EXTRA[@]}"
-MRC=$?
+if [[ "$TASK" == second ]]; then
+    GPU_ARG=cuda; [[ "$GPU" == false ]] && GPU_ARG=false
+    timeout -k 10 "$MEASURE_S" "$NODE" "$WORK/second.cjs" --main "$(model_path "${SHAPES[0]}")" --small "$(model_path "${SHAPES[1]}")" \
+        --agree-main "$(model_path "${SHAPES[2]}")" --agree-small "$(model_path "${SHAPES[3]}")" --out "$OUT" --gpu "$GPU_ARG" \
+        --threads "$(nproc)" "${MEASURE_EXTRA[@]}"
+    MRC=$?
+    python3 - "$OUT/second-results.json" "$EXTRA" <<'PY' 2>/dev/null || true
+import json, sys
+r = json.load(open(sys.argv[1])); r["deviceScript"] = json.load(open(sys.argv[2]))
+json.dump(r, open(sys.argv[1], "w"), indent=1)
+PY
+    wait   # the .so compression
+else
+    timeout -k 10 "$MEASURE_S" "$NODE" "$WORK/measure.mjs" --model "$MODEL" --out "$OUT" --gpu "$GPU" \
+        --deadline-ms $(( ( $(date +%s) + MEASURE_S - 15 ) * 1000 )) --threads "$(nproc)" \
+        --gen-json "$WORK/gen.json" --extra-json "$EXTRA" ${GLM4_GPU_CONFIGS:+--configs "$GLM4_GPU_CONFIGS"} "${MEASURE_EXTRA[@]}"
+    MRC=$?
+fi
 ts "measure exit $MRC; total $(( $(date +%s) - T0 )) s"
 ls -la "$OUT"
 return $MRC

@@ -7,6 +7,7 @@
 #   3. bench/gpu/device.sh end to end with GLM4_GPU_DRY=1: unpack, background generation of the tiny model with
 #      its size check, measure.mjs on the CPU (contexts, q8_0 KV, deep fill, YaRN reload via metadataOverrides),
 #      gpu-results.json checked for complete numbers.
+#   4. the same with GLM4_GPU_TASK=second (the GLM-4-9B rows: bench/secondModel.ts) on tiny models.
 # Usage: bash bench/gpu/dryrun.sh   (runs prepare.sh first when .device/ is missing)
 set -euo pipefail
 ROOT=$(git -C "$(dirname "$0")" rev-parse --show-toplevel)
@@ -76,6 +77,25 @@ for (const c of r.configs) {
 }
 if (!r.configs.some((c) => c.deep?.promptChunks?.length)) problems.push("no deep fill measured");
 console.log(problems.length ? `PROBLEMS:\n  ${problems.join("\n  ")}` : `gpu-results.json ok: ${r.configs.length} configs, status ${r.status}`);
+process.exit(problems.length ? 1 : 0);
+EOF
+# 4 ------------------------------------------------------------------------------------------------------------------
+# the second-model task (GLM4_GPU_TASK=second): tiny main / tiny-f16 completion+draft / tiny-agree pair on the CPU
+rm -rf "$SCRATCH/out2" && mkdir -p "$SCRATCH/out2"
+log "device.sh in dry mode, GLM4_GPU_TASK=second"
+OUT="$SCRATCH/out2" GLM4_GPU_WORK="$SCRATCH/work" GLM4_GPU_MODEL_DIR="$SCRATCH/work" GLM4_GPU_DRY=1 GLM4_GPU_TASK=second \
+    GLM4_GPU_BUDGET_S="${GLM4_DRY_BUDGET_S:-300}" bash bench/gpu/device.sh
+ls -la "$SCRATCH/out2"
+"$NODE" - "$SCRATCH/out2/second-results.json" <<'EOF'
+const r = JSON.parse(require("fs").readFileSync(process.argv[2], "utf8"));
+const problems = [];
+if (r.status !== "complete") problems.push(`status ${r.status}: ${r.error ?? ""}`);
+const rows = r.rows ?? [];
+if (rows.length < 20) problems.push(`${rows.length} rows`);
+for (const row of rows) if (row.value === null && !/GPU memory/.test(row.metric)) problems.push(`no value: ${row.metric}`);
+if (!rows.some((x) => /draft always right, product/.test(x.metric) && /acceptance 100%/.test(x.note ?? ""))) problems.push("agreeing pair not 100% accepted");
+if (!r.deviceScript) problems.push("no deviceScript facts");
+console.log(problems.length ? `PROBLEMS:\n  ${problems.join("\n  ")}` : `second-results.json ok: ${rows.length} rows`);
 process.exit(problems.length ? 1 : 0);
 EOF
 log "dry run ok"

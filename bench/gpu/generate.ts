@@ -4,20 +4,21 @@
  *
  * Usage: node gen.cjs SHAPE OUT.gguf [RESULT.json]   |   node gen.cjs SHAPE --size-only
  *        node gen.cjs SHAPE --sparse OUT.gguf  (header only, then a hole up to the full size: for header checks)
- *   SHAPE: 32b (GLM4_32B_SHAPE, ~19.7 GB) or a fixture name (tiny, tiny-f16, ...).
+ *   SHAPE: 32b (GLM4_32B_SHAPE, ~19.7 GB), 9b (GLM4_9B_SHAPE, ~6.2 GB), 32b-agree, 9b-agree (BENCH_SHAPES) or a
+ *   fixture name (tiny, tiny-f16, tiny-agree, ...).
  * An existing file of exactly the expected size is reused (a rerun on a warm machine skips the write).
  * Prints one JSON line and writes it to RESULT.json; exit code 1 when the size does not match.
  */
 import * as fs from "node:fs";
 import { buildHeader } from "../../test/support/gguf/ggufWriter";
-import { GLM4_32B_SHAPE, glm4ModelFileSize, glm4ModelLayout, writeGlm4Model, type Glm4Shape } from "../../test/support/gguf/glm4Model";
+import { BENCH_SHAPES, glm4ModelFileSize, glm4ModelLayout, writeGlm4Model, type Glm4Shape } from "../../test/support/gguf/glm4Model";
 import { FIXTURE_SHAPES } from "../../test/support/models";
 
 const shapes: Record<string, Glm4Shape> = {
     ...FIXTURE_SHAPES,
     // the dry run's CPU model: head_dim 32 so a q8_0 KV cache (32-element blocks) is possible, as on the real 128
     "tiny-hd32": { ...FIXTURE_SHAPES.tiny, name: "glm4-tiny-random head_dim 32", headDim: 32 },
-    "32b": GLM4_32B_SHAPE,
+    ...BENCH_SHAPES,
 };
 const [shapeName, out, resultPath] = process.argv.slice(2);
 const shape = shapeName === undefined ? undefined : shapes[shapeName];

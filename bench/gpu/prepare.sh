@@ -9,6 +9,7 @@
 #                            ggml-cuda build: CMakeLists.txt cmake ggml src include common tools vendor licenses
 #   .device/gen.cjs          bench/gpu/generate.ts bundled (the repo's GGUF generator, no dependency)
 #   .device/measure.mjs      bench/gpu/measure.ts bundled (node-llama-cpp stays external)
+#   .device/second.cjs       bench/gpu/second.ts bundled (bench/secondModel.ts + the server's model layer), cjs
 #   .device/manifest.txt     versions and sizes
 #
 # Artifacts are rebuilt only when their stamp (inputs' versions) changed; GLM4_PREPARE_FORCE=1 rebuilds all.
@@ -77,6 +78,9 @@ ESBUILD=node_modules/.bin/esbuild
     --outfile="$CARRY/gen.cjs"
 "$ESBUILD" bench/gpu/measure.ts --bundle --platform=node --format=esm --target=node20 --log-level=warning \
     --external:node-llama-cpp --outfile="$CARRY/measure.mjs"
+# cjs like the server's own bundle (its CommonJS dependencies require node: modules); node-llama-cpp is import()ed
+"$ESBUILD" bench/gpu/second.ts --bundle --platform=node --format=cjs --target=node20 --log-level=warning \
+    --external:node-llama-cpp --outfile="$CARRY/second.cjs"
 
 # 5. sizes -------------------------------------------------------------------------------------------------------------
 TREE=$(git ls-files -co --exclude-standard -z | du -cb --files0-from=- 2>/dev/null | tail -1 | cut -f1)
@@ -84,7 +88,7 @@ CARRY_BYTES=$(du -cb "$CARRY"/* | tail -1 | cut -f1)
 {
     echo "prepared $(date -u +%FT%TZ) from $(git rev-parse --short HEAD)"
     echo "node v$NODE_VERSION, node-llama-cpp $NLC_VERSION, llama.cpp $LLAMA_TAG"
-    (cd "$CARRY" && du -b node.xz nm.tar.xz llama-src.tar.xz gen.cjs measure.mjs)
+    (cd "$CARRY" && du -b node.xz nm.tar.xz llama-src.tar.xz gen.cjs measure.mjs second.cjs)
     echo "carry total: $CARRY_BYTES bytes; working tree that travels too: $TREE bytes; limit $LIMIT"
 } > "$CARRY/manifest.txt"
 cat "$CARRY/manifest.txt"

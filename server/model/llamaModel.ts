@@ -11,9 +11,10 @@
  * completion decode while a chat prefill runs.
  *
  * Speculative decoding: `attachDraft` gives the model a draft model (same tokenizer, checked); chat and agent
- * sequences then use node-llama-cpp's `DraftSequenceTokenPredictor` on a draft context of their own (created
- * lazily, same context size). A sequence created before the draft arrived (or before `setDraftOptions`) is
- * replaced by one with the predictor at its next generation. The output is unchanged; `draftStats` counts validated/refuted predictions.
+ * generations without a grammar then draft on a draft context of their own (created lazily, same context size)
+ * and verify each draft in one main-model batch (`llama/speculative.ts`; `llama/draft.ts` has the options and
+ * node-llama-cpp's own predictor, kept to compare). The output is what the main model samples either way;
+ * `draftStats` counts accepted (validated) and rejected (refuted) draft tokens.
  *
  * Sessions of the same kind share that kind's sequence and are serialized together. Disposing the model
  * aborts running generations (they resolve with "abort"), waits for them, then frees contexts and weights.
@@ -28,7 +29,8 @@ import {
 } from "./languageModel";
 import { deviceSentence, getSharedLlama, isMemoryError, loadNodeLlamaCpp, resolveThreads, type GpuChoice, type NodeLlamaCpp } from "./llama/engine";
 import { resolveTokenReferences } from "./llama/grammarTokens";
-import { runGeneration, tokenizePrompt } from "./llama/session";
+import { runGeneration, tokenizePrompt, type SpeculativeTarget } from "./llama/session";
+import { DraftAttachment, type DraftOptions } from "./llama/draft";
 import { controlTokens } from "./validate";
 
 export interface LoadLlamaModelOptions {
@@ -113,14 +115,7 @@ function baseName(p: string): string {
     return p.split(/[\\/]/).pop()!.replace(/\.gguf$/i, "");
 }
 
-/** How the draft predicts (node-llama-cpp's DraftSequenceTokenPredictor options; defaults 0, 16, 0.6). */
-export interface DraftOptions {
-    /** Tokens to draft before the main model goes on (0 = use what the draft has ready). */
-    minTokens?: number;
-    maxTokens?: number;
-    /** Stop drafting below this draft-token probability (0..1). */
-    minConfidence?: number;
-}
+export type { DraftOptions };
 
 export class LlamaLanguageModel implements LanguageModel {
     private spare: LlamaContext | undefined;
@@ -132,8 +127,8 @@ export class LlamaLanguageModel implements LanguageModel {
     private readonly disposer = new AbortController();
     private readonly stopTokens = new Map<Token, string>();
     private disposed = false;
-    private draft: { model: LlamaLanguageModel; contexts: Map<SessionKind, Promise<LlamaContext>>; options: DraftOptions; version: number } | undefined;
-    /** The draft options version each kind's predictor was made with. */
+    private draft: DraftAttachment | undefined;
+    /** The draft options version each kind's node-llama-cpp predictor was made with. */
     private readonly predictorVersions = new Map<SessionKind, number>();
     private readonly predictions = { validated: 0, refuted: 0 };
     /** Why an attached draft was dropped, if it was. */
@@ -198,14 +193,47 @@ export class LlamaLanguageModel implements LanguageModel {
             throw glm4Error("BadModel", `The draft model ${draft.info.name} cannot be used with ${this.info.name}: ${problem}. ` +
                 `A draft model must share the main model's tokenizer (for GLM-4-32B-0414: GLM-4-9B-0414).`);
         }
-        this.draft = { model: draft, contexts: new Map(), options, version: 0 };
+        this.draft = new DraftAttachment(this.nlc, draft, options, this.info.contextSize, this.disposer.signal);
     }
 
-    /** Changes how the attached draft predicts; chat and agent sequences take the new options at their next generation. */
+    /** Changes how the attached draft predicts; chat and agent generations use the new options from the next one. */
     setDraftOptions(options: DraftOptions): void {
         if (!this.draft) throw glm4Error("Internal", "No draft model is attached.");
-        this.draft.options = options;
-        this.draft.version++;
+        this.draft.setOptions(options);
+    }
+
+    /** @internal The load-time context, once (a draft model's first draft context). */
+    takeSpareContext(): LlamaContext | undefined {
+        const spare = this.spare;
+        this.spare = undefined;
+        return spare;
+    }
+
+    /** Drops the draft after an engine failure; generation goes on without speculative decoding. */
+    private async dropDraft(e: unknown): Promise<void> {
+        const draft = this.draft;
+        this.draft = undefined;
+        this.draftProblem = `its ${this.info.contextSize}-token context could not be created: ${(e as Error)?.message ?? String(e)}`;
+        await draft?.dispose().catch(() => undefined);
+    }
+
+    /** The batch verifier's draft for a kind, when one applies (chat/agent, no grammar, "batch" verifier). */
+    private async speculativeTarget(kind: SessionKind, options: GenerateOptions): Promise<SpeculativeTarget | undefined> {
+        const draft = this.draft;
+        if (!draft || kind === "completion" || options.grammar || draft.verifier !== "batch") return undefined;
+        try {
+            return {
+                draft: await draft.sequence(kind),
+                options: draft.speculativeOptions(),
+                onRound: (accepted, rejected) => {
+                    this.predictions.validated += accepted;
+                    this.predictions.refuted += rejected;
+                },
+            };
+        } catch (e) {
+            await this.dropDraft(e);
+            return undefined;
+        }
     }
 
     /** @internal */
@@ -256,9 +284,13 @@ export class LlamaLanguageModel implements LanguageModel {
                 throw e;
             }
             const before = sequence.tokenPredictions;
+            const speculative = await this.speculativeTarget(kind, options);
             try {
                 return await runGeneration(
-                    { nlc: this.nlc, model: this.llamaModel, sequence, stopTokens: this.stopTokens, grammar: (g) => this.grammar(g) },
+                    {
+                        nlc: this.nlc, model: this.llamaModel, sequence, stopTokens: this.stopTokens, grammar: (g) => this.grammar(g),
+                        ...(speculative ? { speculative } : {}),
+                    },
                     prompt, options, signal, startedAt,
                 );
             } catch (e) {
@@ -284,66 +316,39 @@ export class LlamaLanguageModel implements LanguageModel {
     }
 
     /**
-     * The sequence of a session kind, creating its context the first time. A chat/agent sequence made before a
-     * draft was attached is swapped for one with the draft predictor (same context; its KV cache starts over).
+     * The sequence of a session kind, creating its context the first time. With a draft on the "node-llama-cpp"
+     * verifier, chat/agent sequences carry its predictor (a sequence made before the draft or before new options
+     * is swapped: same context, its KV cache starts over); with the "batch" verifier they are plain.
      */
     private async sequence(kind: SessionKind): Promise<LlamaContextSequence> {
         let seq = await this.plainSequence(kind);
-        if (!this.draft || kind === "completion" || (seq.tokenPredictor && this.predictorVersions.get(kind) === this.draft.version)) return seq;
-        const version = this.draft.version;
+        const draft = this.draft;
+        if (!draft || kind === "completion") return seq;
+        const wantPredictor = draft.verifier === "node-llama-cpp";
+        if (wantPredictor ? seq.tokenPredictor && this.predictorVersions.get(kind) === draft.version : !seq.tokenPredictor) return seq;
         const context = seq.context;
-        const previous = seq.tokenPredictor;
-        if (previous instanceof this.nlc.DraftSequenceTokenPredictor) {
-            // New draft options: free both sequences (a predictor does not dispose its draft sequence) for new ones.
+        const replace = async (next: LlamaContextSequence): Promise<LlamaContextSequence> => {
+            this.ready.set(kind, next);
+            this.sequences.set(kind, Promise.resolve(next));
+            return next;
+        };
+        if (seq.tokenPredictor) {
+            // free both sequences (a predictor does not dispose its draft sequence) for new ones
             await seq.dispose();
-            await previous.draftSequence.dispose();
-            seq = context.getSequence();
-            this.ready.set(kind, seq);
-            this.sequences.set(kind, Promise.resolve(seq));
+            await draft.releaseSequence(kind);
+            seq = await replace(context.getSequence());
         }
-        let tokenPredictor: Awaited<ReturnType<LlamaLanguageModel["draftPredictor"]>>;
+        if (!wantPredictor) return seq;
+        let tokenPredictor: Awaited<ReturnType<DraftAttachment["predictor"]>>;
         try {
-            tokenPredictor = await this.draftPredictor(kind);
+            tokenPredictor = await draft.predictor(kind);
         } catch (e) {
-            // No room for the draft's context (or another engine failure): go on without speculative decoding.
-            const draft = this.draft;
-            this.draft = undefined;
-            this.draftProblem = `its ${this.info.contextSize}-token context could not be created: ${(e as Error).message}`;
-            await draft?.model.dispose().catch(() => undefined);
+            await this.dropDraft(e); // no room for the draft's context (or another engine failure)
             return seq;
         }
         await seq.dispose();
-        const next = context.getSequence({ tokenPredictor });
-        this.predictorVersions.set(kind, version);
-        this.ready.set(kind, next);
-        this.sequences.set(kind, Promise.resolve(next));
-        return next;
-    }
-
-    /** A draft-model predictor for a kind, on a draft context of its own (created the first time). */
-    private async draftPredictor(kind: SessionKind): Promise<InstanceType<NodeLlamaCpp["DraftSequenceTokenPredictor"]>> {
-        const draft = this.draft!;
-        let p = draft.contexts.get(kind);
-        if (!p) {
-            // The draft's load-time context serves the first kind when it has the main model's size.
-            const spare = draft.model.spare;
-            draft.model.spare = undefined;
-            if (spare && spare.contextSize === this.info.contextSize) p = Promise.resolve(spare);
-            else if (spare) void spare.dispose();
-            if (!p) p = draft.model.llamaModel.createContext({
-                contextSize: this.info.contextSize, sequences: 1, threads: { ideal: draft.model.threads, min: 1 }, flashAttention: true,
-                failedCreationRemedy: false, createSignal: this.disposer.signal,
-            });
-            draft.contexts.set(kind, p);
-            p.catch(() => draft.contexts.delete(kind));
-        }
-        const context = await p;
-        // A previous predictor (disposed with its target sequence) freed the draft context's one sequence.
-        return new this.nlc.DraftSequenceTokenPredictor(context.getSequence(), {
-            maxTokens: draft.options.maxTokens ?? 16,
-            ...(draft.options.minTokens !== undefined ? { minTokens: draft.options.minTokens } : {}),
-            ...(draft.options.minConfidence !== undefined ? { minConfidence: draft.options.minConfidence } : {}),
-        });
+        this.predictorVersions.set(kind, draft.version);
+        return replace(context.getSequence({ tokenPredictor }));
     }
 
     private plainSequence(kind: SessionKind): Promise<LlamaContextSequence> {

@@ -31,6 +31,9 @@ export const COMPLETION_SLOT: SlotSpec = {
     fallback: "Inline completion uses the main model.",
 };
 
+/** How the draft predicts in the product (node-llama-cpp's defaults: see bench/secondModel.ts for the measurements). */
+export const DEFAULT_DRAFT_OPTIONS: DraftOptions = {};
+
 type DraftState =
     | { state: "off" }
     | { state: "loading"; name: string }
@@ -45,7 +48,7 @@ export class DraftLoader {
         private readonly ctx: Pick<ServerContext, "log" | "storagePath">,
         private readonly engine: () => EngineLoader | undefined,
         private readonly emit: () => void,
-        private readonly options: DraftOptions = {},
+        private readonly options: DraftOptions = DEFAULT_DRAFT_OPTIONS,
     ) {}
 
     /** Called when the main model `raw` loaded with settings `s`; `signal` aborts when it is superseded. */

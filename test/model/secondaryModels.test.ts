@@ -80,13 +80,14 @@ describe("secondary models", () => {
     });
 
     test("glm4.draftModel: attached after the main model; chat uses speculative decoding and reports accepted tokens", async () => {
-        const t = await setup({ draftModel: fixtureModelPath("tiny-f16") }, { draft: { minTokens: 4, minConfidence: 0 } });
+        // tiny-f16 is tiny's weights in f16: as a draft it agrees with tiny on most greedy tokens
+        const t = await setup({ draftModel: fixtureModelPath("tiny-f16") }, { draft: { maxTokens: 4, minConfidence: 0 } });
         try {
             assert.equal((await t.host.reload()).state, "ready");
             await statusWhere(t.host, (s) => /speculative decoding/.test(s.draftModel ?? ""));
             const model = await t.host.acquire("chat");
-            const r = await model.openSession("chat").generate(PROMPT, { maxTokens: 30, grammar: grammar("def add(a, b): return a + b") });
-            assert.equal(r.text, "def add(a, b): return a + b");
+            const r = await model.openSession("chat").generate(PROMPT, { maxTokens: 30 });
+            assert.ok(r.stats.generatedTokens > 0);
             const accepted = Number(/(\d+) draft tokens accepted/.exec(t.host.status.draftModel!)?.[1]);
             assert.ok(accepted > 0, t.host.status.draftModel);
             assert.ok(t.log.lines.some((l) => l.startsWith("info Draft model ready:")), t.log.lines.join("\n"));

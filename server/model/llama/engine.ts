@@ -9,7 +9,8 @@ import * as os from "node:os";
 import type { Llama } from "node-llama-cpp";
 
 export type NodeLlamaCpp = typeof import("node-llama-cpp");
-export type GpuChoice = "auto" | false;
+/** "auto": CUDA/Vulkan/Metal when usable, else CPU; a backend name: that one or an error; false: CPU. */
+export type GpuChoice = "auto" | "cuda" | "vulkan" | "metal" | false;
 export type LlamaLogSink = (level: "error" | "warn" | "info" | "debug", message: string) => void;
 
 let modulePromise: Promise<NodeLlamaCpp> | undefined;

@@ -13,6 +13,7 @@ import type { GenerateOptions, GenerateResult, Prompt, StopReason } from "../lan
 import { glm4Error } from "../../protocol/errors";
 import type { NodeLlamaCpp } from "./engine";
 import { StopStringStream, Utf8TokenDecoder } from "./textStream";
+import { speculativeTokens, type SpeculativeOptions } from "./speculative";
 
 export interface GenerationTarget {
     readonly nlc: NodeLlamaCpp;
@@ -21,6 +22,14 @@ export interface GenerationTarget {
     /** Stop token id -> its text (GLM-4's stop set as present in this vocabulary). */
     readonly stopTokens: ReadonlyMap<Token, string>;
     grammar(spec: NonNullable<GenerateOptions["grammar"]>): Promise<LlamaGrammar>;
+    /** Speculative decoding for this generation (ignored under a grammar). */
+    readonly speculative?: SpeculativeTarget;
+}
+
+export interface SpeculativeTarget {
+    readonly draft: LlamaContextSequence;
+    readonly options: SpeculativeOptions;
+    onRound(accepted: number, rejected: number): void;
 }
 
 /**
@@ -135,15 +144,25 @@ export async function runGeneration(
     }
 
     const limit = Math.max(1, Math.min(Math.floor(options.maxTokens), contextSize - tokens.length));
-    const iterator = sequence.evaluate([tokens[tokens.length - 1]!], {
+    const sampling = {
         temperature: options.temperature ?? 0,
         ...(options.topP !== undefined ? { topP: options.topP } : {}),
         ...(options.topK !== undefined ? { topK: options.topK } : {}),
         ...(options.seed !== undefined ? { seed: options.seed } : {}),
-        ...(grammarState ? { grammarEvaluationState: grammarState } : {}),
-        evaluationPriority: priority,
-        yieldEogToken: true,
-    });
+    };
+    const spec = grammarState ? undefined : target.speculative;
+    const iterator = spec
+        ? speculativeTokens({
+            main: sequence, draft: spec.draft, prompt: tokens, sampling, options: spec.options, evaluationPriority: priority,
+            remaining: () => limit - stats.generatedTokens, isEog: (t) => target.stopTokens.has(t) || model.isEogToken(t),
+            onRound: (a, r) => spec.onRound(a, r),
+        })
+        : sequence.evaluate([tokens[tokens.length - 1]!], {
+            ...sampling,
+            ...(grammarState ? { grammarEvaluationState: grammarState } : {}),
+            evaluationPriority: priority,
+            yieldEogToken: true,
+        });
     try {
         for (;;) {
             const stop = interrupted();

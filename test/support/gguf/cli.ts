@@ -1,11 +1,12 @@
 /**
- * Writes a random-weight GLM-4 GGUF. Usage: tsx test/support/gguf/cli.ts OUT.gguf [tiny|tiny-f16|tiny-codegeex|tiny-norope|32b]
- * "32b" is the exact GLM-4-32B-0414 shape at Q4_K_M-like types (~19.7 GB): the GPU benchmark model.
+ * Writes a random-weight GLM-4 GGUF. Usage: tsx test/support/gguf/cli.ts OUT.gguf [SHAPE]
+ * SHAPE: a test fixture (tiny, tiny-f16, tiny-codegeex, tiny-norope, tiny-agree; default tiny) or a GPU benchmark
+ * model: 32b / 9b (the exact GLM-4-32B-0414 / GLM-4-9B-0414 shapes at Q4_K_M, ~19.7 / ~6.2 GB), 32b-agree, 9b-agree.
  */
-import { GLM4_32B_SHAPE, writeGlm4Model, type Glm4Shape } from "./glm4Model";
+import { BENCH_SHAPES, writeGlm4Model, type Glm4Shape } from "./glm4Model";
 import { FIXTURE_SHAPES } from "../models";
 
-const shapes: Record<string, Glm4Shape> = { ...FIXTURE_SHAPES, "32b": GLM4_32B_SHAPE };
+const shapes: Record<string, Glm4Shape> = { ...FIXTURE_SHAPES, ...BENCH_SHAPES };
 const [out, shapeName = "tiny"] = process.argv.slice(2);
 const shape = shapes[shapeName];
 if (!out || !shape) {

@@ -65,6 +65,14 @@ export const GLM4_9B_SHAPE: Glm4Shape = {
     ffn: 13696, vocab: 151552, contextLength: 32768, weights: "q4_k_m", qkvBias: true, seed: 2,
 };
 
+/** The GPU benchmark's models, by the name scripts take: the two real shapes and their `agree` variants. */
+export const BENCH_SHAPES: Record<"32b" | "9b" | "32b-agree" | "9b-agree", Glm4Shape> = {
+    "32b": GLM4_32B_SHAPE,
+    "9b": GLM4_9B_SHAPE,
+    "32b-agree": { ...GLM4_32B_SHAPE, name: "GLM-4-32B-0414 shape, always agrees", agree: true },
+    "9b-agree": { ...GLM4_9B_SHAPE, name: "GLM-4-9B-0414 shape, always agrees", agree: true },
+};
+
 /** GLM-4-0414's special tokens, in id order (real ids 151329..151342). */
 export const GLM4_SPECIAL_TOKENS = [
     "<|endoftext|>", "[MASK]", "[gMASK]", "[sMASK]", "<sop>", "<eop>", "<|system|>", "<|user|>",
