@@ -77,7 +77,7 @@ export interface SecondModelResult {
         smallInfo: string;
         vramMiB: { phase: string; used: number; total: number }[];
         completion: { main: CompletionSide; small: CompletionSide };
-        chat: { smallAlone: ChatRun[]; alone: ChatRun[]; drafted: ChatRun[]; nodeDrafted: ChatRun[]; agreeAlone?: ChatRun[]; agreeDrafted?: Record<string, ChatRun[]> };
+        chat: { smallAlone: ChatRun[]; alone: ChatRun[]; drafted: ChatRun[]; nodeDrafted: ChatRun[]; agreeAlone?: ChatRun[]; agreeDrafted?: Record<string, ChatRun[]>; agreeError?: string };
         keystrokeMs: { main: Summary; small: Summary };
     };
 }
@@ -231,16 +231,23 @@ export async function secondModelBench(o: SecondModelOptions): Promise<SecondMod
 
         let agreeAlone: ChatRun[] | undefined;
         const agreeDrafted: Record<string, ChatRun[]> = {};
+        let agreeError: string | undefined;
         if (o.agree) {
-            o.log(`agreeing pair: ${o.agree.mainPath} + ${o.agree.smallPath}`);
-            const am = await load(o.agree.mainPath);
-            loaded.push(am);
-            agreeAlone = await chatRuns(am, o);
-            am.attachDraft(await load(o.agree.smallPath), DRAFT_CONFIGS[0]!.options);
-            for (const c of DRAFT_CONFIGS) {
-                o.log(`chat: agreeing 32B with the 9B draft, ${c.name} (${describeDraft(c.options)})`);
-                am.setDraftOptions(c.options);
-                agreeDrafted[c.name] = await chatRuns(am, o);
+            try {
+                o.log(`agreeing pair: ${o.agree.mainPath} + ${o.agree.smallPath}`);
+                const am = await load(o.agree.mainPath);
+                loaded.push(am);
+                agreeAlone = await chatRuns(am, o);
+                am.attachDraft(await load(o.agree.smallPath), DRAFT_CONFIGS[0]!.options);
+                for (const c of DRAFT_CONFIGS) {
+                    o.log(`chat: agreeing 32B with the 9B draft, ${c.name} (${describeDraft(c.options)})`);
+                    am.setDraftOptions(c.options);
+                    agreeDrafted[c.name] = await chatRuns(am, o);
+                }
+            } catch (e) {
+                // keep the rows measured so far
+                agreeError = String((e as Error)?.stack ?? e);
+                o.log(`agreeing pair failed: ${agreeError}`);
             }
             await disposeAll();
         }
@@ -268,7 +275,8 @@ export async function secondModelBench(o: SecondModelOptions): Promise<SecondMod
         if (agreeAlone) {
             rows.push({ section: S, metric: "chat decode: agreeing 32B alone", value: tokS(agreeAlone), unit: "tok/s", note: n });
             for (const c of DRAFT_CONFIGS) {
-                const runs = agreeDrafted[c.name]!;
+                const runs = agreeDrafted[c.name];
+                if (!runs) continue;
                 rows.push({ section: S, metric: `speculative speed-up, draft always right, ${c.name} (${describeDraft(c.options)})`, value: tokS(runs) / tokS(agreeAlone), unit: "x", note: `${round(tokS(runs), 1)} tok/s, ${acceptance(runs)}` });
             }
         }
@@ -282,7 +290,7 @@ export async function secondModelBench(o: SecondModelOptions): Promise<SecondMod
             rows,
             details: {
                 options, device: mainInfo, mainInfo, smallInfo, vramMiB, completion: { main: cMain, small: cSmall },
-                chat: { smallAlone, alone, drafted: withDraft, nodeDrafted: withNodeDraft, ...(agreeAlone ? { agreeAlone, agreeDrafted } : {}) },
+                chat: { smallAlone, alone, drafted: withDraft, nodeDrafted: withNodeDraft, ...(agreeAlone ? { agreeAlone, agreeDrafted } : {}), ...(agreeError ? { agreeError } : {}) },
                 keystrokeMs: { main: summarize(cMain.keystrokeMs), small: summarize(cSmall.keystrokeMs) },
             },
         };
