@@ -25,7 +25,7 @@ import { getSharedLlama, type GpuChoice } from "../server/model/llama/engine";
 import { loadLlamaModel, type DraftOptions, type LlamaLanguageModel } from "../server/model/llamaModel";
 import { special, text, type GenerateResult, type GrammarSpec, type Prompt } from "../server/model/languageModel";
 import { DEFAULT_DRAFT_OPTIONS } from "../server/model/secondaryModels";
-import { BATCH_DRAFT_MAX_TOKENS, DRAFT_MIN_CONFIDENCE } from "../server/model/llama/draft";
+import { BATCH_DRAFT_MAX_TOKENS, BATCH_DRAFT_MIN_CONFIDENCE } from "../server/model/llama/draft";
 import type { Row } from "./report";
 import { median, round, summarize, type Summary } from "./stats";
 import { ENDLESS_GBNF } from "./setup";
@@ -44,6 +44,8 @@ export interface SecondModelOptions {
     contextSize: number;
     /** Repetitions of each chat measurement and keystrokes per model. */
     reps: number;
+    /** Names of `DRAFT_CONFIGS` to measure (default: all). */
+    draftConfigs?: readonly string[];
     /** Completion prompt length in bytes of code (the tokenizer decides the tokens; reported). */
     completionPromptBytes: number;
     completionTokens: number;
@@ -77,7 +79,7 @@ export interface SecondModelResult {
         smallInfo: string;
         vramMiB: { phase: string; used: number; total: number }[];
         completion: { main: CompletionSide; small: CompletionSide };
-        chat: { smallAlone: ChatRun[]; alone: ChatRun[]; drafted: ChatRun[]; nodeDrafted: ChatRun[]; agreeAlone?: ChatRun[]; agreeDrafted?: Record<string, ChatRun[]>; agreeError?: string };
+        chat: { smallAlone: ChatRun[]; alone: ChatRun[]; drafted: ChatRun[]; nodeDrafted?: ChatRun[]; agreeAlone?: ChatRun[]; agreeDrafted?: Record<string, ChatRun[]>; agreeError?: string };
         keystrokeMs: { main: Summary; small: Summary };
     };
 }
@@ -160,16 +162,18 @@ async function chatRuns(model: LlamaLanguageModel, o: SecondModelOptions): Promi
 /** Draft options compared on the agreeing pair ("product" = what glm4.draftModel uses). */
 export const DRAFT_CONFIGS: readonly { name: string; options: DraftOptions }[] = [
     { name: "product", options: DEFAULT_DRAFT_OPTIONS },
-    { name: "batch, 2", options: { verifier: "batch", maxTokens: 2 } },
-    { name: "batch, 8", options: { verifier: "batch", maxTokens: 8 } },
-    { name: "node-llama-cpp defaults", options: { verifier: "node-llama-cpp" } },
-    { name: "node-llama-cpp, 1", options: { verifier: "node-llama-cpp", minTokens: 1, maxTokens: 1 } },
+    { name: "batch-2", options: { verifier: "batch", maxTokens: 2 } },
+    { name: "batch-8", options: { verifier: "batch", maxTokens: 8 } },
+    { name: "node-llama-cpp", options: { verifier: "node-llama-cpp" } },
+    { name: "node-llama-cpp-1", options: { verifier: "node-llama-cpp", minTokens: 1, maxTokens: 1 } },
 ];
 
 function describeDraft(d: DraftOptions): string {
-    const confidence = `confidence >= ${d.minConfidence ?? DRAFT_MIN_CONFIDENCE}`;
-    if (d.verifier === "node-llama-cpp") return `node-llama-cpp predictor, min ${d.minTokens ?? 0}, max ${d.maxTokens ?? 16}, ${confidence}`;
-    return `batch verifier, max ${d.maxTokens ?? BATCH_DRAFT_MAX_TOKENS}, ${confidence}`;
+    if (d.verifier === "node-llama-cpp") {
+        return `node-llama-cpp predictor, min ${d.minTokens ?? 0}, max ${d.maxTokens ?? 16}, confidence >= ${d.minConfidence ?? 0.6}`;
+    }
+    const c = d.minConfidence ?? BATCH_DRAFT_MIN_CONFIDENCE;
+    return `batch verifier, max ${d.maxTokens ?? BATCH_DRAFT_MAX_TOKENS}${c > 0 ? `, confidence >= ${c}` : ""}`;
 }
 
 function vram(llama: Llama, phase: string, into: SecondModelResult["details"]["vramMiB"]): Promise<void> {
@@ -222,10 +226,14 @@ export async function secondModelBench(o: SecondModelOptions): Promise<SecondMod
         main.attachDraft(await load(o.smallPath), DEFAULT_DRAFT_OPTIONS); // main owns it from here
         o.log("chat: 32B with the 9B draft");
         const withDraft = await chatRuns(main, o);
-        const nodeDefaults = DRAFT_CONFIGS.find((c) => c.options.verifier === "node-llama-cpp")!;
-        main.setDraftOptions(nodeDefaults.options);
-        o.log(`chat: 32B with the 9B draft, ${nodeDefaults.name}`);
-        const withNodeDraft = await chatRuns(main, o);
+        const configs = DRAFT_CONFIGS.filter((c) => !o.draftConfigs || o.draftConfigs.includes(c.name));
+        const nodeDefaults = configs.find((c) => c.options.verifier === "node-llama-cpp" && c.options.minTokens === undefined);
+        let withNodeDraft: ChatRun[] | undefined;
+        if (nodeDefaults) {
+            main.setDraftOptions(nodeDefaults.options);
+            o.log(`chat: 32B with the 9B draft, ${nodeDefaults.name}`);
+            withNodeDraft = await chatRuns(main, o);
+        }
         await snap("+ 9B draft model and its chat context");
         await disposeAll();
 
@@ -238,8 +246,8 @@ export async function secondModelBench(o: SecondModelOptions): Promise<SecondMod
                 const am = await load(o.agree.mainPath);
                 loaded.push(am);
                 agreeAlone = await chatRuns(am, o);
-                am.attachDraft(await load(o.agree.smallPath), DRAFT_CONFIGS[0]!.options);
-                for (const c of DRAFT_CONFIGS) {
+                am.attachDraft(await load(o.agree.smallPath), DEFAULT_DRAFT_OPTIONS);
+                for (const c of configs) {
                     o.log(`chat: agreeing 32B with the 9B draft, ${c.name} (${describeDraft(c.options)})`);
                     am.setDraftOptions(c.options);
                     agreeDrafted[c.name] = await chatRuns(am, o);
@@ -270,11 +278,13 @@ export async function secondModelBench(o: SecondModelOptions): Promise<SecondMod
             { section: S, metric: "chat decode: 9B alone", value: tokS(smallAlone), unit: "tok/s", note: n },
             { section: S, metric: "chat decode: 32B alone", value: tokS(alone), unit: "tok/s", note: n },
             { section: S, metric: `speculative speed-up, free (random weights: the floor), product (${describeDraft(DEFAULT_DRAFT_OPTIONS)})`, value: tokS(withDraft) / tokS(alone), unit: "x", note: `${round(tokS(withDraft), 1)} tok/s, ${acceptance(withDraft)}` },
-            { section: S, metric: `speculative speed-up, free, ${nodeDefaults.name} (${describeDraft(nodeDefaults.options)})`, value: tokS(withNodeDraft) / tokS(alone), unit: "x", note: `${round(tokS(withNodeDraft), 1)} tok/s, ${acceptance(withNodeDraft)}` },
         ];
+        if (nodeDefaults && withNodeDraft) {
+            rows.push({ section: S, metric: `speculative speed-up, free, ${nodeDefaults.name} (${describeDraft(nodeDefaults.options)})`, value: tokS(withNodeDraft) / tokS(alone), unit: "x", note: `${round(tokS(withNodeDraft), 1)} tok/s, ${acceptance(withNodeDraft)}` });
+        }
         if (agreeAlone) {
             rows.push({ section: S, metric: "chat decode: agreeing 32B alone", value: tokS(agreeAlone), unit: "tok/s", note: n });
-            for (const c of DRAFT_CONFIGS) {
+            for (const c of configs) {
                 const runs = agreeDrafted[c.name];
                 if (!runs) continue;
                 rows.push({ section: S, metric: `speculative speed-up, draft always right, ${c.name} (${describeDraft(c.options)})`, value: tokS(runs) / tokS(agreeAlone), unit: "x", note: `${round(tokS(runs), 1)} tok/s, ${acceptance(runs)}` });
@@ -290,7 +300,7 @@ export async function secondModelBench(o: SecondModelOptions): Promise<SecondMod
             rows,
             details: {
                 options, device: mainInfo, mainInfo, smallInfo, vramMiB, completion: { main: cMain, small: cSmall },
-                chat: { smallAlone, alone, drafted: withDraft, nodeDrafted: withNodeDraft, ...(agreeAlone ? { agreeAlone, agreeDrafted } : {}), ...(agreeError ? { agreeError } : {}) },
+                chat: { smallAlone, alone, drafted: withDraft, ...(withNodeDraft ? { nodeDrafted: withNodeDraft } : {}), ...(agreeAlone ? { agreeAlone, agreeDrafted } : {}), ...(agreeError ? { agreeError } : {}) },
                 keystrokeMs: { main: summarize(cMain.keystrokeMs), small: summarize(cSmall.keystrokeMs) },
             },
         };

@@ -15,7 +15,7 @@
 #   models 32b, 9b and their `agree` variants (51.7 GB together); results in $OUT/second-results.json.
 # A carried .device/libggml-cuda.so.xz (or its parts .device/libggml-cuda.so.xz.part-*, as an earlier run returned
 # them in $OUT) skips the build; a fresh build is returned that way (xz, 15 MiB parts) for the next call.
-# Env: GLM4_GPU_BUDGET_S, GLM4_GPU_TASK, GLM4_GPU_CONFIGS (measure.mjs --configs), GLM4_GPU_WORK, GLM4_GPU_JOBS.
+# Env: GLM4_GPU_BUDGET_S, GLM4_GPU_TASK, GLM4_GPU_SECOND_ARGS (more second.cjs arguments), GLM4_GPU_CARRY, GLM4_GPU_CONFIGS (measure.mjs --configs), GLM4_GPU_WORK, GLM4_GPU_JOBS.
 # GLM4_GPU_DRY=1 (bench/gpu/dryrun.sh, on a machine without a GPU): same steps, but the tiny model, no CUDA build,
 # the CPU prebuilt copied from this checkout's node_modules, and small CPU-sized configs.
 set -uo pipefail
@@ -191,7 +191,7 @@ if [[ "$TASK" == second ]]; then
     GPU_ARG=cuda; [[ "$GPU" == false ]] && GPU_ARG=false
     timeout -k 10 "$MEASURE_S" "$NODE" "$WORK/second.cjs" --main "$(model_path "${SHAPES[0]}")" --small "$(model_path "${SHAPES[1]}")" \
         --agree-main "$(model_path "${SHAPES[2]}")" --agree-small "$(model_path "${SHAPES[3]}")" --out "$OUT" --gpu "$GPU_ARG" \
-        --threads "$(nproc)" "${MEASURE_EXTRA[@]}"
+        --threads "$(nproc)" ${GLM4_GPU_SECOND_ARGS:-} "${MEASURE_EXTRA[@]}"
     MRC=$?
     python3 - "$OUT/second-results.json" "$EXTRA" <<'PY' 2>/dev/null || true
 import json, sys

@@ -5,6 +5,7 @@
  * Usage: node second.cjs --main 32B.gguf --small 9B.gguf --out DIR [--agree-main A.gguf --agree-small B.gguf]
  *          [--gpu auto|cuda|vulkan|metal|false] [--threads N]
  *          [--context N] [--reps N] [--chat-tokens N] [--prompt-bytes N]
+ *          [--draft-configs NAME,NAME]  (names of bench/secondModel.ts DRAFT_CONFIGS; default all)
  * Prints the table; writes DIR/second-results.json (rows + details), also when a step fails (status, error).
  */
 import * as fs from "node:fs";
@@ -59,6 +60,7 @@ async function main(): Promise<number> {
             completionTokens: SECOND_MODEL_DEFAULTS.completionTokens,
             keystrokeTokens: SECOND_MODEL_DEFAULTS.keystrokeTokens,
             chatTokens: num("chat-tokens", SECOND_MODEL_DEFAULTS.chatTokens),
+            ...(a.get("draft-configs") ? { draftConfigs: a.get("draft-configs")!.split(",").map((x) => x.trim()) } : {}),
         });
         const rows = result.rows.map(score);
         Object.assign(record, { status: "complete", rows, details: result.details, totalS: (performance.now() - t0) / 1000 });

@@ -16,14 +16,17 @@ export interface DraftOptions {
     verifier?: "batch" | "node-llama-cpp";
     /** Most tokens drafted per round (default: 4 for "batch", 16 for "node-llama-cpp"). */
     maxTokens?: number;
-    /** Stop drafting at a draft-token probability below this (0..1, default 0.6). */
+    /**
+     * Stop drafting at a draft-token probability below this (0..1; default 0 for "batch": confidence costs a
+     * softmax over the vocabulary per drafted token; 0.6 for "node-llama-cpp").
+     */
     minConfidence?: number;
     /** "node-llama-cpp" only: tokens to draft before the main model goes on (default 0: what the draft has ready). */
     minTokens?: number;
 }
 
 export const BATCH_DRAFT_MAX_TOKENS = 4;
-export const DRAFT_MIN_CONFIDENCE = 0.6;
+export const BATCH_DRAFT_MIN_CONFIDENCE = 0;
 
 /** What the attachment needs of the draft model (a `LlamaLanguageModel`). */
 export interface DraftModel {
@@ -69,7 +72,7 @@ export class DraftAttachment {
     speculativeOptions(): SpeculativeOptions {
         return {
             maxTokens: Math.max(1, Math.floor(this.current.maxTokens ?? BATCH_DRAFT_MAX_TOKENS)),
-            minConfidence: this.current.minConfidence ?? DRAFT_MIN_CONFIDENCE,
+            minConfidence: this.current.minConfidence ?? BATCH_DRAFT_MIN_CONFIDENCE,
         };
     }
 

@@ -7,14 +7,15 @@
  * caps the gain below 2x and makes longer drafts pure cost.
  *
  * A round: the draft model greedily predicts up to `maxTokens` tokens after the accepted text, stopping early at
- * the first prediction below `minConfidence` (or an end-of-generation token); the main model evaluates the
+ * an end-of-generation token or, when `minConfidence` > 0, at the first prediction below it; the main model evaluates the
  * pending token and every drafted token in ONE `controlledEvaluate` batch, sampling its own next token at each
  * position with the caller's sampling options; the longest run of drafted tokens equal to the main model's own
  * samples is accepted, plus the main model's token after it (so every round yields at least one token, and the
  * output is exactly what the main model samples, position by position). Rejected tokens are erased from both
  * KV caches. The draft's KV cache is kept in step with the accepted text (common prefix reused). When a
- * drafting round gains nothing (the draft abstained or was wrong), drafting pauses for 1, 2, 4 .. 16 rounds,
- * so a draft that does not fit the text costs little; the draft then catches up in one batch.
+ * drafting round gains nothing (the draft abstained or was wrong), drafting pauses for 1, 2, 4 .. 64 tokens,
+ * decoded plainly, so a draft that does not fit the text costs little; the draft then catches up in one batch.
+ * Measured on an H100 (bench/gpu/results/): see bench/secondModel.ts for what it gains and costs.
  *
  * Grammar-constrained generations do not come here (`controlledEvaluate` takes no grammar): they decode plainly.
  */
@@ -23,7 +24,7 @@ import type { ControlledEvaluateInputItem, LlamaContextSequence, Token } from "n
 export interface SpeculativeOptions {
     /** Most tokens drafted per round. */
     maxTokens: number;
-    /** Stop drafting at the first prediction the draft model gives a lower probability (0..1). */
+    /** Stop drafting at the first prediction the draft model gives a lower probability (0..1; 0 = never). */
     minConfidence: number;
 }
 
@@ -49,71 +50,98 @@ export interface SpeculativeRun {
     onRound?(accepted: number, rejected: number): void;
 }
 
-/** Most main-model rounds without drafting after drafts that gained nothing (the draft catches up in one batch). */
-export const MAX_SKIP = 16;
+/** Most main-model steps without drafting after a drafting round that gained nothing. */
+export const MAX_SKIP = 64;
+/** Up to this many tokens the draft lacks are evaluated one by one (the same graph as drafting); more, in one batch. */
+const CATCH_UP_ONE_BY_ONE = 4;
 
 /** Yields the main model's tokens one by one; the caller stops by calling `return()` (then nothing more runs). */
 export async function* speculativeTokens(run: SpeculativeRun): AsyncGenerator<Token, void, undefined> {
-    const { main, draft, sampling } = run;
+    const { main, sampling } = run;
     const accepted: Token[] = [...run.prompt];
     let pending: Token = accepted[accepted.length - 1]!;
     const generateNext = { token: true, options: { ...sampling } };
-    // Back-off: after a drafting round that gained nothing, skip drafting for 1, 2, 4 .. MAX_SKIP rounds.
+    // Steps without drafting go through node-llama-cpp's own decode loop (one sampler for all of them);
+    // after it yielded a token, that token is not evaluated yet (it is `pending`).
+    let plain: AsyncGenerator<Token, void, Token | Token[] | undefined> | undefined;
+    // Back-off: after a drafting round that gained nothing, skip drafting for 1, 2, 4 .. MAX_SKIP steps.
     let skip = 0, backoff = 0;
-    for (;;) {
-        const room = main.contextSize - main.nextTokenIndex - 2;
-        const want = Math.min(run.options.maxTokens, run.remaining() - 1, room);
-        const drafting = want > 0 && skip === 0;
-        if (skip > 0) skip--;
-        const drafted = drafting ? await draftTokens(run, accepted, want) : [];
-
-        const input: ControlledEvaluateInputItem[] = [pending, ...drafted].map((t) => [t, { generateNext }]);
-        const outputs = await main.controlledEvaluate(input, { evaluationPriority: run.evaluationPriority });
-        const sampled = outputs.map((o) => o?.next.token ?? undefined);
-        let n = 0;
-        while (n < drafted.length && sampled[n] === drafted[n]) n++;
-        const next = sampled[n];
-        if (next === undefined || next === null) throw new Error("the main model sampled no token");
-        // main holds pending + every drafted token: drop the rejected ones
-        if (n < drafted.length) {
-            await main.eraseContextTokenRanges([{ start: main.nextTokenIndex - (drafted.length - n), end: main.nextTokenIndex }]);
-        }
-        if (drafting) {
+    try {
+        for (;;) {
+            const room = main.contextSize - main.nextTokenIndex - 2;
+            const want = Math.min(run.options.maxTokens, run.remaining() - 1, room);
+            if (want <= 0 || skip > 0) {
+                if (skip > 0) skip--;
+                plain ??= main.evaluate([pending], { ...sampling, evaluationPriority: run.evaluationPriority, yieldEogToken: true });
+                const r = await plain.next();
+                if (r.done) return;
+                accepted.push(r.value);
+                pending = r.value;
+                yield r.value;
+                continue;
+            }
+            if (plain) {
+                await plain.return(undefined);
+                plain = undefined;
+            }
+            const drafted = await draftTokens(run, accepted, want);
+            const input: ControlledEvaluateInputItem[] = [pending, ...drafted].map((t) => [t, { generateNext }]);
+            const outputs = await main.controlledEvaluate(input, { evaluationPriority: run.evaluationPriority });
+            const sampled = outputs.map((o) => o?.next.token ?? undefined);
+            let n = 0;
+            while (n < drafted.length && sampled[n] === drafted[n]) n++;
+            const next = sampled[n];
+            if (next === undefined || next === null) throw new Error("the main model sampled no token");
+            // main holds pending + every drafted token: drop the rejected ones
+            if (n < drafted.length) {
+                await main.eraseContextTokenRanges([{ start: main.nextTokenIndex - (drafted.length - n), end: main.nextTokenIndex }]);
+            }
             backoff = n > 0 ? 0 : Math.min(MAX_SKIP, backoff === 0 ? 1 : backoff * 2);
             skip = backoff;
+            run.onRound?.(n, drafted.length - n);
+            const emitted = [...drafted.slice(0, n), next];
+            accepted.push(...emitted);
+            pending = next;
+            for (const t of emitted) yield t;
         }
-        run.onRound?.(n, drafted.length - n);
-        const emitted = [...drafted.slice(0, n), next];
-        accepted.push(...emitted);
-        pending = next;
-        for (const t of emitted) yield t;
+    } finally {
+        await plain?.return(undefined);
     }
 }
 
 /**
- * Brings the draft's KV cache to `accepted` minus its last token (common prefix kept), then predicts up to
- * `want` tokens after `accepted`. The draft's cache then holds `accepted` and all but the last prediction.
+ * Brings the draft's KV cache to `accepted` (common prefix kept), then predicts up to `want` tokens after it.
+ * Every draft decode is one token with logits, so llama.cpp's CUDA graph for it stays valid (a decode of another
+ * shape resets it, and re-capturing costs more than the decode); only a long catch-up goes in one batch.
+ * Confidence (a softmax over the whole vocabulary per token, milliseconds on a CPU) is computed only when
+ * `minConfidence` asks for it. The draft's cache then holds `accepted` and all but the last prediction.
  */
 async function draftTokens(run: SpeculativeRun, accepted: readonly Token[], want: number): Promise<Token[]> {
     const { draft } = run;
     const keep = Math.min(draft.compareContextTokens(accepted as Token[]).firstDifferentIndex, accepted.length - 1);
     if (keep < draft.nextTokenIndex) await draft.eraseContextTokenRanges([{ start: keep, end: draft.nextTokenIndex }]);
-    const missing = accepted.slice(draft.nextTokenIndex, -1);
-    const batch = Math.max(1, draft.context.batchSize);
-    for (let i = 0; i < missing.length; i += batch) {
-        await draft.evaluateWithoutGeneratingNewTokens(missing.slice(i, i + batch), { evaluationPriority: run.evaluationPriority });
+    let missing = accepted.slice(draft.nextTokenIndex);
+    if (missing.length > CATCH_UP_ONE_BY_ONE) {
+        const batch = Math.max(1, draft.context.batchSize);
+        const head = missing.slice(0, -1);
+        for (let i = 0; i < head.length; i += batch) {
+            await draft.evaluateWithoutGeneratingNewTokens(head.slice(i, i + batch), { evaluationPriority: run.evaluationPriority });
+        }
+        missing = missing.slice(-1);
     }
+    const confidence = run.options.minConfidence > 0;
     const out: Token[] = [];
-    const iterator = draft.evaluateWithMetadata([accepted[accepted.length - 1]!], { confidence: true }, {
+    const iterator = draft.evaluateWithMetadata([missing[0]!], { confidence }, {
         temperature: 0, evaluationPriority: run.evaluationPriority, yieldEogToken: true,
     });
     try {
-        while (out.length < want) {
-            const r = await iterator.next();
-            if (r.done) break;
-            if ((r.value.confidence ?? 0) < run.options.minConfidence) break;
+        let r = await iterator.next();
+        for (let i = 1; i < missing.length && !r.done; i++) r = await iterator.next(missing[i]!); // replaces the prediction
+        while (!r.done) {
+            if (confidence && ((r.value as { confidence?: number }).confidence ?? 0) < run.options.minConfidence) break;
             out.push(r.value.token);
-            if (run.isEog(r.value.token)) break;
+            if (out.length >= want || run.isEog(r.value.token)) break;
+            r = await iterator.next();
         }
     } finally {
         await iterator.return(undefined);
