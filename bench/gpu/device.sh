@@ -181,6 +181,10 @@ ts "models ready: $(du -ch $(for sh in "${UNIQUE[@]}"; do model_path "$sh"; done
 BINS="$WORK/node_modules/@node-llama-cpp/linux-x64-cuda/bins/linux-x64-cuda"
 if [[ "$DRY" != 1 ]]; then
     cp "$SO" "$BINS/libggml-cuda.so"
+    # the build links libggml-base.so.0 (its own, in the build folder); a carried build finds the prebuilt one
+    # (same llama.cpp tree) through this link; LD_LIBRARY_PATH comes before the build's RUNPATH, so both use it
+    [[ -e "$BINS/libggml-base.so.0" ]] || ln -s libggml-base.so "$BINS/libggml-base.so.0"
+    export LD_LIBRARY_PATH="$BINS${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
     ldd "$BINS/libggml-cuda.so" | grep -E 'cuda|cublas|ggml|not found' | sed 's/^/    /'
 fi
 cp bench/gpu/diag-binding.cjs "$WORK/"

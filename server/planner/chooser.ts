@@ -7,7 +7,8 @@
  * speed and quality: Q8_0 decodes ~25% slower for little gain). If it does not fit, the context steps down
  * to 16K, then smaller 32B quantizations at 16K, then 8K. If no 32B fits fully, GLM-4-9B fully on the GPU is
  * recommended over a partially offloaded 32B (whose speed is reported as the alternative). No GPU: GLM-4-9B
- * on the CPU. With room to spare beside the 32B, GLM-4-9B is suggested as the second completion / draft model.
+ * on the CPU. With room to spare beside the 32B, GLM-4-9B is suggested as the inline completion model (about 2x faster
+ * per keystroke on an H100: bench/gpu/results/h100-2026-11-26-second-model-2.json).
  */
 import { estimate, maxGpuLayers, GiB, MiB, GPU_RUNTIME_OVERHEAD, type Estimate } from "./calculator";
 import { catalogVariant, GLM4_32B, GLM4_9B, type CatalogModel, type CatalogVariant } from "./catalog";
@@ -52,8 +53,8 @@ export interface Choice extends Plan {
     explanation: string;
     /** The other reasonable option (e.g. a partial offload of the 32B). */
     alternative?: Plan & { note: string };
-    /** GLM-4-9B as a second completion / draft model, when it fits beside the main one. */
-    draft?: Plan;
+    /** GLM-4-9B as the inline completion model (`glm4.completionModel`), when it fits beside the main one. */
+    completionModel?: Plan;
     /** Bytes kept free on the GPU. */
     headroom: number;
 }
@@ -119,12 +120,12 @@ export function chooseModel(machine: MachineInfo, options: ChooseOptions = {}): 
         const main = firstFullFit(GLM4_32B, LADDER_32B, budget, machine, n);
         if (main) {
             const spare = budget - main.estimate.vram.total;
-            const draftPlan = plan(GLM4_9B, catalogVariant(GLM4_9B, "Q4_K_M"), 8192, GLM4_9B.arch.layers + 1, machine);
+            const completionPlan = plan(GLM4_9B, catalogVariant(GLM4_9B, "Q4_K_M"), 8192, GLM4_9B.arch.layers + 1, machine);
             const choice: Choice = {
                 ...main, headroom,
                 explanation: `${main.displayName} ${main.quant} with a ${ctxLabel(main.contextSize)} context fits fully in ${where} (needs ${fmtGiB(main.estimate.vram.total)}), at about ${fmtTokS(main.speed.decodeTokS)} tokens/s.`,
             };
-            if (draftPlan.estimate.vram.total - GPU_OVERHEAD_SHARED <= spare) choice.draft = draftPlan;
+            if (completionPlan.estimate.vram.total - GPU_OVERHEAD_SHARED <= spare) choice.completionModel = completionPlan;
             return choice;
         }
         const small = firstFullFit(GLM4_9B, LADDER_9B, budget, machine, n);

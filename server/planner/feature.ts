@@ -181,7 +181,7 @@ export class PlannerFeature implements Feature {
             });
         }
         const result: ChooseResult = { detected: detectedOf(machine), recommended, explanation: choice.explanation, options };
-        if (choice.draft) result.draft = option(choice.draft);
+        if (choice.completionModel) result.completionModel = option(choice.completionModel);
         return result;
     }
 

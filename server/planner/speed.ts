@@ -5,8 +5,8 @@
  * bytes read on the GPU / (bandwidth x efficiency) + GPU layers x per-layer time + bytes read from RAM /
  * (RAM bandwidth x 0.6). Efficiency and per-layer time are solved from two H100 measurements: GLM-4-32B
  * Q4_K_M 72.4 tok/s (bench/gpu/results/h100-2026-11-26.json: node-llama-cpp 3.21.1, CUDA, flash attention,
- * ~2K tokens in the cache; GLM4.md's earlier 82 was another build) and GLM-4-9B Q4_K_M 215 tok/s (GLM4.md; not
- * re-measured on this build, so 9B estimates may be optimistic by up to the same ~13%). Other GPUs scale by their
+ * ~2K tokens in the cache; GLM4.md's earlier 82 was another build) and GLM-4-9B Q4_K_M 166 tok/s
+ * (bench/gpu/results/h100-2026-11-26-second-model-*.json, same build; GLM4.md's 215 was another). Other GPUs scale by their
  * memory bandwidth (`gpus.ts`). The KV cache read at a full context is added at its own, measured efficiency
  * (`KV_READ_EFFICIENCY`). Prompt evaluation is compute-bound: it scales with fp16 throughput and inversely
  * with parameters; with a partial offload each 512-token batch also copies the CPU-resident weights over PCIe

@@ -114,8 +114,8 @@ export interface ChooseResult {
     explanation: string;
     /** Other options the user may pick instead (alternative offload, other quantizations that fit). */
     options: ChoiceOption[];
-    /** GLM-4-9B as a second completion / draft model, when it fits beside the main one. */
-    draft?: ChoiceOption;
+    /** GLM-4-9B as the inline completion model (`glm4.completionModel`), when it fits beside the main one. */
+    completionModel?: ChoiceOption;
     /** The first-run choice the model host loaded (pristine settings), if the planner made one. */
     firstRun?: FirstRunRecord;
 }

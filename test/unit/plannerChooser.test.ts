@@ -60,7 +60,7 @@ test("no GPU: GLM-4-9B on the CPU with expected speed; the 32B is slower", () =>
 test("80 GB GPU: the 32B plus GLM-4-9B as the second completion / draft model", () => {
     const c = chooseModel(machine("NVIDIA H100 80GB HBM3", 79.6));
     assert.equal(c.modelId, "glm-4-32b-0414");
-    assert.equal(c.draft?.modelId, "glm-4-9b-0414");
+    assert.equal(c.completionModel?.modelId, "glm-4-9b-0414");
 });
 
 test("speed model reproduces the H100 measurements it is calibrated on", () => {
