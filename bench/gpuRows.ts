@@ -9,20 +9,21 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { Llama } from "node-llama-cpp";
-import { BENCH_SHAPES, glm4ModelFileSize, writeGlm4Model } from "../test/support/gguf/glm4Model";
+import { BENCH_SHAPES, glm4ModelFileSize, writeGlm4Model, type Glm4Shape } from "../test/support/gguf/glm4Model";
 import { MODELS_DIR } from "../test/support/models";
 import { secondModelBench, SECOND_MODEL_DEFAULTS, type SecondModelResult } from "./secondModel";
 
 export type GpuSection = { ran: true; result: SecondModelResult } | { ran: false; reason: string };
 
-type BenchShape = keyof typeof BENCH_SHAPES;
-
-/** Writes the benchmark shapes that are missing (complete files are kept; a size mismatch is rewritten). */
-function benchModels(dir: string, log: (m: string) => void): Record<BenchShape, string> | string {
-    const names = Object.keys(BENCH_SHAPES) as BenchShape[];
-    const paths = Object.fromEntries(names.map((n) => [n, path.join(dir, `glm4-${n}-random.gguf`)])) as Record<BenchShape, string>;
-    const missing = names.filter((n) => !fs.existsSync(paths[n]) || fs.statSync(paths[n]).size !== glm4ModelFileSize(BENCH_SHAPES[n]));
-    const need = missing.reduce((s, n) => s + glm4ModelFileSize(BENCH_SHAPES[n]), 0);
+/**
+ * Writes the shapes whose file is missing or of the wrong size into `dir` (complete files are kept); returns
+ * their paths, or why not (too little disk).
+ */
+export function benchModels<K extends string>(dir: string, log: (m: string) => void, shapes: Record<K, Glm4Shape>): Record<K, string> | string {
+    const names = Object.keys(shapes) as K[];
+    const paths = Object.fromEntries(names.map((n) => [n, path.join(dir, `glm4-${n}-random.gguf`)])) as Record<K, string>;
+    const missing = names.filter((n) => !fs.existsSync(paths[n]) || fs.statSync(paths[n]).size !== glm4ModelFileSize(shapes[n]));
+    const need = missing.reduce((s, n) => s + glm4ModelFileSize(shapes[n]), 0);
     if (need > 0) {
         fs.mkdirSync(dir, { recursive: true });
         const free = fs.statfsSync(dir).bavail * fs.statfsSync(dir).bsize;
@@ -32,9 +33,9 @@ function benchModels(dir: string, log: (m: string) => void): Record<BenchShape, 
         }
     }
     for (const n of missing) {
-        log(`writing ${paths[n]} (${(glm4ModelFileSize(BENCH_SHAPES[n]) / 1e9).toFixed(1)} GB)`);
+        log(`writing ${paths[n]} (${(glm4ModelFileSize(shapes[n]) / 1e9).toFixed(1)} GB)`);
         const tmp = `${paths[n]}.partial`;
-        writeGlm4Model(tmp, BENCH_SHAPES[n]);
+        writeGlm4Model(tmp, shapes[n]);
         fs.renameSync(tmp, paths[n]);
     }
     return paths;
@@ -50,7 +51,7 @@ export async function gpuSection(llama: Llama, threads: number, quick: boolean, 
     if (main && small) {
         models = { mainPath: main, smallPath: small };
     } else {
-        const generated = benchModels(process.env.BENCH_GPU_MODEL_DIR ?? path.join(MODELS_DIR, "bench"), log);
+        const generated = benchModels(process.env.BENCH_GPU_MODEL_DIR ?? path.join(MODELS_DIR, "bench"), log, BENCH_SHAPES);
         if (typeof generated === "string") return { ran: false, reason: generated };
         models = {
             mainPath: generated["32b"], smallPath: generated["9b"],
