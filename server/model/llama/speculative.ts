@@ -60,7 +60,12 @@ export async function* speculativeTokens(run: SpeculativeRun): AsyncGenerator<To
     const { main, sampling } = run;
     const accepted: Token[] = [...run.prompt];
     let pending: Token = accepted[accepted.length - 1]!;
-    const generateNext = { token: true, options: { ...sampling } };
+    // controlledEvaluate makes a new sampler per call: with a fixed seed every round would draw the same random
+    // numbers, so the seed moves on each round (still reproducible)
+    let round = 0;
+    const generateNext = (): { token: true; options: SpeculativeSampling } => ({
+        token: true, options: { ...sampling, ...(sampling.seed !== undefined ? { seed: (sampling.seed + 7919 * round) >>> 0 } : {}) },
+    });
     // Steps without drafting go through node-llama-cpp's own decode loop (one sampler for all of them);
     // after it yielded a token, that token is not evaluated yet (it is `pending`).
     let plain: AsyncGenerator<Token, void, Token | Token[] | undefined> | undefined;
@@ -85,7 +90,9 @@ export async function* speculativeTokens(run: SpeculativeRun): AsyncGenerator<To
                 plain = undefined;
             }
             const drafted = await draftTokens(run, accepted, want);
-            const input: ControlledEvaluateInputItem[] = [pending, ...drafted].map((t) => [t, { generateNext }]);
+            round++;
+            const roundSampling = generateNext();
+            const input: ControlledEvaluateInputItem[] = [pending, ...drafted].map((t) => [t, { generateNext: roundSampling }]);
             const outputs = await main.controlledEvaluate(input, { evaluationPriority: run.evaluationPriority });
             const sampled = outputs.map((o) => o?.next.token ?? undefined);
             let n = 0;
