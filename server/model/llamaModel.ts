@@ -30,7 +30,8 @@ import {
 import { deviceSentence, getSharedLlama, isMemoryError, loadNodeLlamaCpp, resolveThreads, type GpuChoice, type NodeLlamaCpp } from "./llama/engine";
 import { resolveTokenReferences } from "./llama/grammarTokens";
 import { runGeneration, tokenizePrompt, type SpeculativeTarget } from "./llama/session";
-import { DraftAttachment, type DraftOptions } from "./llama/draft";
+import { DraftAttachment, tokenizerMismatch, type DraftOptions } from "./llama/draft";
+import { settledUnlessAborted } from "./settled";
 import { controlTokens } from "./validate";
 
 export interface LoadLlamaModelOptions {
@@ -431,31 +432,4 @@ class LlamaSession implements ModelSession {
     dispose(): void {
         this.disposed = true;
     }
-}
-
-/** Why two models' tokenizers differ (undefined when they are the same: vocabulary size, every token, model type). */
-export function tokenizerMismatch(main: LlamaModel, draft: LlamaModel): string | undefined {
-    const a = main.fileInfo.metadata.tokenizer?.ggml;
-    const b = draft.fileInfo.metadata.tokenizer?.ggml;
-    const ta = a?.tokens ?? [], tb = b?.tokens ?? [];
-    if (ta.length !== tb.length) return `the vocabulary sizes differ (${ta.length} tokens vs ${tb.length})`;
-    if (a?.model !== b?.model) return `the tokenizer types differ (${a?.model} vs ${b?.model})`;
-    for (let i = 0; i < ta.length; i++) {
-        if (ta[i] !== tb[i]) return `token ${i} differs (${JSON.stringify(ta[i])} vs ${JSON.stringify(tb[i])})`;
-    }
-    return undefined;
-}
-
-/** Resolves true once `p` settled, or false as soon as `signal` aborts. */
-function settledUnlessAborted(p: Promise<unknown>, signal: AbortSignal | undefined): Promise<boolean> {
-    if (!signal) return p.then(() => true, () => true);
-    if (signal.aborted) return Promise.resolve(false);
-    return new Promise<boolean>((resolve) => {
-        const onAbort = (): void => resolve(false);
-        signal.addEventListener("abort", onAbort, { once: true });
-        p.then(() => true, () => true).then((v) => {
-            signal.removeEventListener("abort", onAbort);
-            resolve(v);
-        });
-    });
 }

@@ -18,6 +18,7 @@
  * tokenizer) is reported the same way and chat runs without it. Neither ever blocks or fails the main model.
  */
 import { LSPErrorCodes, ResponseError } from "vscode-languageserver-protocol";
+import { settledUnlessAborted } from "./settled";
 import type { WorkDoneProgressServerReporter } from "vscode-languageserver";
 import type { ServerContext } from "../feature";
 import type { Glm4Settings } from "../protocol/settings";
@@ -177,7 +178,7 @@ class ModelSlot {
             const key = this.spec.key(s);
             if (this.loading?.key === key) {
                 // Also while reloading the same settings: the current model is about to be replaced.
-                await untilSettledOrAborted(this.loading.promise, signal);
+                if (!(await settledUnlessAborted(this.loading.promise, signal))) throw cancelled();
                 continue;
             }
             if (this.current?.key === key) {
@@ -386,15 +387,3 @@ function toResponseError(e: unknown): ResponseError<unknown> {
     return glm4Error("ModelNotLoaded", `The model could not be loaded: ${(e as Error)?.message ?? String(e)}`);
 }
 
-function untilSettledOrAborted(p: Promise<unknown>, signal: AbortSignal | undefined): Promise<void> {
-    if (!signal) return p.then(() => undefined, () => undefined);
-    return new Promise<void>((resolve, reject) => {
-        if (signal.aborted) return reject(cancelled());
-        const onAbort = (): void => reject(cancelled());
-        signal.addEventListener("abort", onAbort, { once: true });
-        p.then(() => undefined, () => undefined).then(() => {
-            signal.removeEventListener("abort", onAbort);
-            resolve();
-        });
-    });
-}

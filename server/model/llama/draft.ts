@@ -119,3 +119,16 @@ export class DraftAttachment {
         return this.model.dispose();
     }
 }
+
+/** Why two models' tokenizers differ (undefined when they are the same: vocabulary size, every token, model type). */
+export function tokenizerMismatch(main: LlamaModel, draft: LlamaModel): string | undefined {
+    const a = main.fileInfo.metadata.tokenizer?.ggml;
+    const b = draft.fileInfo.metadata.tokenizer?.ggml;
+    const ta = a?.tokens ?? [], tb = b?.tokens ?? [];
+    if (ta.length !== tb.length) return `the vocabulary sizes differ (${ta.length} tokens vs ${tb.length})`;
+    if (a?.model !== b?.model) return `the tokenizer types differ (${a?.model} vs ${b?.model})`;
+    for (let i = 0; i < ta.length; i++) {
+        if (ta[i] !== tb[i]) return `token ${i} differs (${JSON.stringify(ta[i])} vs ${JSON.stringify(tb[i])})`;
+    }
+    return undefined;
+}
