@@ -26,7 +26,8 @@ export function benchModels<K extends string>(dir: string, log: (m: string) => v
     const need = missing.reduce((s, n) => s + glm4ModelFileSize(shapes[n]), 0);
     if (need > 0) {
         fs.mkdirSync(dir, { recursive: true });
-        const free = fs.statfsSync(dir).bavail * fs.statfsSync(dir).bsize;
+        const { bavail, bsize } = fs.statfsSync(dir);
+        const free = bavail * bsize;
         if (free < need + 5e9) {
             return `the random-weight 32B/9B models need ${(need / 1e9).toFixed(1)} GB in ${dir} (${(free / 1e9).toFixed(1)} GB free); ` +
                 "set BENCH_MAIN_MODEL and BENCH_SMALL_MODEL to GGUF files instead";

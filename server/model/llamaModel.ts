@@ -169,7 +169,7 @@ export class LlamaLanguageModel implements LanguageModel {
         this.disposer.abort(new Error("model disposed"));
         await Promise.allSettled([...this.inFlight]);
         await this.llamaModel.dispose();
-        await this.draft?.model.dispose();
+        await this.draft?.dispose();
     }
 
     /** The attached draft model's name, if any. */
@@ -328,7 +328,7 @@ export class LlamaLanguageModel implements LanguageModel {
         const wantPredictor = draft.verifier === "node-llama-cpp";
         if (wantPredictor ? seq.tokenPredictor && this.predictorVersions.get(kind) === draft.version : !seq.tokenPredictor) return seq;
         const context = seq.context;
-        const replace = async (next: LlamaContextSequence): Promise<LlamaContextSequence> => {
+        const replace = (next: LlamaContextSequence): LlamaContextSequence => {
             this.ready.set(kind, next);
             this.sequences.set(kind, Promise.resolve(next));
             return next;
@@ -337,7 +337,7 @@ export class LlamaLanguageModel implements LanguageModel {
             // free both sequences (a predictor does not dispose its draft sequence) for new ones
             await seq.dispose();
             await draft.releaseSequence(kind);
-            seq = await replace(context.getSequence());
+            seq = replace(context.getSequence());
         }
         if (!wantPredictor) return seq;
         let tokenPredictor: Awaited<ReturnType<DraftAttachment["predictor"]>>;

@@ -155,7 +155,7 @@ export async function runGeneration(
         ? speculativeTokens({
             main: sequence, draft: spec.draft, prompt: tokens, sampling, options: spec.options, evaluationPriority: priority,
             remaining: () => limit - stats.generatedTokens, isEog: (t) => target.stopTokens.has(t) || model.isEogToken(t),
-            onRound: (a, r) => spec.onRound(a, r),
+            onRound: spec.onRound,
         })
         : sequence.evaluate([tokens[tokens.length - 1]!], {
             ...sampling,

@@ -16,16 +16,11 @@
  * ../shared/design/TESTING.md.
  */
 import { type GgmlTypeName, GgmlTypes, type MetaValue, type TensorSpec, type TensorFiller, writeGguf, ggufFileSize } from "./ggufWriter";
-import { glm4QuantTensors } from "../../../server/planner/quantMix";
+import { glm4QuantTensors, type Glm4Arch } from "../../../server/planner/quantMix";
 
-export interface Glm4Shape {
+/** The widths and counts are the planner's `Glm4Arch` ones; the rest says how to write the file. */
+export interface Glm4Shape extends Pick<Glm4Arch, "embedding" | "layers" | "heads" | "kvHeads" | "headDim" | "ffn">, Partial<Pick<Glm4Arch, "qkvBias">> {
     name: string;
-    embedding: number;
-    layers: number;
-    heads: number;
-    kvHeads: number;
-    headDim: number;
-    ffn: number;
     /** Total vocabulary size; at least the byte tokens + merges + specials. */
     vocab?: number;
     contextLength: number;
@@ -33,8 +28,6 @@ export interface Glm4Shape {
     ropeDimensionCount?: number | null;
     /** "f32" | "f16" for tiny models, "q4_k_m" for the real-shape benchmark models. */
     weights: "f32" | "f16" | "q4_k_m";
-    /** q/k/v projection biases (GLM-4-9B-0414 has them, GLM-4-32B-0414 not). */
-    qkvBias?: boolean;
     /** Adds CodeGeeX4's infill tokens to the vocabulary (to test completion-format detection). */
     codeGeexTokens?: boolean;
     /**
